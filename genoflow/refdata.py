@@ -58,7 +58,8 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def content_sha256(path: Path) -> str:
     """sha256 of the decompressed content (gzip/bgzf) or of the bytes as they are."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    with open(path, "rb") as fh:
+        opener = gzip.open if fh.read(2) == b"\x1f\x8b" else open
     h = hashlib.sha256()
     with opener(path, "rb") as fh:
         while block := fh.read(1 << 20):
