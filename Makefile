@@ -1,0 +1,41 @@
+# genoflow: `make demo` runs a demo batch through the whole flow; `make test` runs the test suite.
+# Both install everything they need first (system packages, .venv, npm packages, reference data).
+
+PY          := .venv/bin/python
+GENOFLOW    := .venv/bin/genoflow
+MIRROR      ?= $(wildcard $(CURDIR)/../shared/data)
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export GENOFLOW_MIRROR := $(MIRROR)
+
+.PHONY: install refdata demo test ui bench clean
+install: .venv/.installed .cache/system.ok refdata
+
+.cache/system.ok: scripts/install-system.sh
+	bash scripts/install-system.sh
+	mkdir -p .cache && touch $@
+
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+refdata: .venv/.installed .cache/system.ok
+	$(GENOFLOW) data fetch $(if $(MIRROR),--mirror $(MIRROR))
+
+demo: install
+	$(GENOFLOW) demo --outdir demo-output
+
+test: install
+	$(PY) -m pytest
+
+ui: install
+	$(GENOFLOW) server
+
+bench: install
+	$(PY) bench/profile_bench.py
+
+clean:
+	rm -rf .venv .cache demo-output genoflow-store
