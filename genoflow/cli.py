@@ -40,6 +40,46 @@ def data_fetch(
     typer.echo(f"reference data ready in {target}")
 
 
+def _reference(data_dir: Path | None):
+    from genoflow import refdata
+
+    try:
+        return refdata.Reference(get_settings(data_dir=data_dir).data_dir)
+    except refdata.DataError as exc:
+        raise typer.Exit(_fail(str(exc)))
+
+
+@app.command()
+def profile(
+    sample: str = typer.Option(..., "--sample", help="sample ID (letters, digits, . _ -)"),
+    reads: list[Path] = typer.Option(..., "--reads", help="R1 [R2] FASTQ(.gz), or one BAM, or one FASTA assembly"),
+    outdir: Path = typer.Option(..., "--outdir", help="where ID.bam, ID.vcf.gz, ID.report.json/html go"),
+    threads: int | None = typer.Option(None, help="threads for alignment and sorting (GENOFLOW_THREADS)"),
+    catalogue: str | None = typer.Option(None, help="catalogue version: who2023 (default) or who2021"),
+    data_dir: Path | None = typer.Option(None, help="reference data cache (GENOFLOW_DATA_DIR)"),
+) -> None:
+    """Profile one sample: validate, align, call, QC, resistance, report."""
+    from genoflow.profile import SampleInput, profile_sample
+    from genoflow.tools import ToolError
+    from genoflow.validate import InputError
+
+    settings = get_settings(data_dir=data_dir, threads=threads, catalogue=catalogue)
+    reference = _reference(settings.data_dir)
+    try:
+        report = profile_sample(reference, SampleInput(sample, tuple(reads)), outdir, threads=settings.threads,
+                                thresholds=settings.thresholds, catalogue_version=settings.catalogue)
+    except InputError as exc:
+        raise typer.Exit(_fail(str(exc)))
+    except ToolError as exc:
+        raise typer.Exit(_fail(f"broken installation: {exc}") + 1)
+    verdict = "QC pass" if report.qc.passed else "QC FAIL: " + "; ".join(report.qc.reasons)
+    typer.echo(f"{report.sample.sample_id}: {verdict}; WHO category: {report.who_category}")
+    for call in report.drugs:
+        if call.call != "S":
+            typer.echo(f"  {call.drug}: {call.call} {', '.join(e.variant for e in call.evidence)}")
+    typer.echo(str(outdir / f"{report.sample.sample_id}.report.json"))
+
+
 @app.command()
 def schema(out: Path = typer.Option(Path("docs/report.schema.json"), help="where to write the schema")) -> None:
     """Export the report.json JSON Schema."""
