@@ -1,0 +1,92 @@
+"""Alignment and calling on simulated reads from the real H37Rv sequence with planted SNVs and indels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pysam
+import pytest
+
+from genoflow.align import align_reads
+from genoflow.call import _binomial_qual, call_variants
+from genoflow.coverage import Coverage, coverage_from_bam
+from genoflow.refdata import CHROM, Reference
+from genoflow.settings import Thresholds
+
+from .conftest import PLANTED, REGIONS, Simulated
+
+
+@pytest.fixture(scope="module")
+def called(reference: Reference, planted_sample: Simulated):
+    workdir = planted_sample.workdir / "call"
+    workdir.mkdir(exist_ok=True)
+    vcf = workdir / "P1.vcf.gz"
+    return vcf, call_variants(reference, planted_sample.bam, vcf, workdir, Thresholds())
+
+
+def test_bam_is_sorted_indexed_with_read_group(planted_sample: Simulated) -> None:
+    with pysam.AlignmentFile(str(planted_sample.bam)) as bam:
+        assert bam.header["HD"]["SO"] == "coordinate"
+        assert bam.header["RG"][0]["SM"] == "P1"
+        assert bam.check_index()
+        positions = [r.reference_start for r in bam.fetch(CHROM) if not r.is_unmapped]
+        assert positions == sorted(positions)
+        assert all(r.get_tag("RG") == "P1" for r in bam.head(100))
+
+
+def test_every_planted_variant_is_recovered_with_its_allele_frequency(called) -> None:
+    _, variants = called
+    found = {(v.pos, v.ref, v.alt): v for v in variants}
+    for planted in PLANTED:
+        v = found.get((planted.pos, planted.ref, planted.alt))
+        assert v is not None, f"planted {planted} not called; got {sorted(found)}"
+        assert v.filter == "PASS"
+        assert abs(v.af - planted.af) < 0.15, (planted, v.af)
+        assert v.minority is (planted.af < 0.75)
+
+
+def test_no_false_positive_calls_inside_simulated_regions(called) -> None:
+    _, variants = called
+    planted = {(p.pos, p.ref, p.alt) for p in PLANTED}
+    extra = [v for v in variants if v.filter == "PASS" and (v.pos, v.ref, v.alt) not in planted]
+    assert extra == []
+
+
+def test_vcf_is_indexed_normalised_and_marks_minority(called) -> None:
+    vcf, variants = called
+    assert Path(str(vcf) + ".tbi").exists()
+    with pysam.VariantFile(str(vcf)) as fh:
+        records = list(fh.fetch(CHROM, 2155160, 2155170))
+        assert [(r.pos, r.ref, r.alts[0]) for r in records] == [(2155168, "C", "G")]
+        assert records[0].info["MINORITY"] is True
+        assert len(list(fh.fetch(CHROM))) == len(variants)
+
+
+def test_coverage_counts_depth_and_mapping(reference: Reference, planted_sample: Simulated, tmp_path: Path) -> None:
+    coverage = coverage_from_bam(planted_sample.bam, len(reference.sequence), 20)
+    assert coverage.mapped_fraction > 0.98
+    for start, end in REGIONS:
+        middle = (start + end) // 2
+        assert 50 < coverage.depth[middle - 1] < 130
+    assert coverage.depth[1_000_000] == 0
+    again = Coverage.load(coverage.save(tmp_path / "d.npz"))
+    assert (again.depth == coverage.depth).all() and again.mapped_reads == coverage.mapped_reads
+
+
+def test_tiny_real_reads_map(reference: Reference, mirror: Path, tmp_path: Path) -> None:
+    reads = [mirror / "reads" / "tinysra_S1_R1_X.fastq.gz", mirror / "reads" / "tinysra_S1_R2_X.fastq.gz"]
+    bam = align_reads(reference, reads, tmp_path / "tiny.bam", "tiny")
+    coverage = coverage_from_bam(bam, len(reference.sequence), 0)
+    assert coverage.primary_reads == 10 and coverage.mapped_reads == 10
+
+
+def test_contaminant_reads_do_not_map(reference: Reference, mirror: Path, tmp_path: Path) -> None:
+    reads = sorted((mirror / "reads").glob("ERR12033846-800-Subset_R*_001.fastq.gz"))
+    bam = align_reads(reference, reads, tmp_path / "phix.bam", "phix")
+    coverage = coverage_from_bam(bam, len(reference.sequence), 20)
+    assert coverage.primary_reads == 1600 and coverage.mapped_fraction < 0.01
+
+
+def test_minority_quality_score_grows_with_evidence() -> None:
+    assert _binomial_qual(0, 50) == 0.0
+    assert _binomial_qual(2, 100) < 20 < _binomial_qual(10, 100) < _binomial_qual(30, 100)
