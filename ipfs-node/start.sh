@@ -45,8 +45,8 @@ rm -f "$IPFS_PATH/api"  # stale after a crash; js-ipfs would then act as a clien
 nohup "$jsipfs" daemon --enable-preload=false >"$dir/daemon.log" 2>&1 </dev/null &
 echo $! >"$dir/daemon.pid"
 
-for _ in $(seq 1 240); do  # up to 60 s
-  if node -e 'fetch(process.argv[1] + "/api/v0/version", {method: "POST"}).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url"; then
+for _ in $(seq 1 240); do  # up to 60 s; js-ipfs logs "Daemon is ready" once the API listens
+  if grep -q "Daemon is ready" "$dir/daemon.log"; then
     echo "$url"; exit 0
   fi
   kill -0 "$(cat "$dir/daemon.pid")" 2>/dev/null || break

@@ -2,11 +2,11 @@
 
 Why not `ipfshttpclient`: its last release (0.7.0, 2021) is unmaintained and raises `VersionMismatch`
 for every daemon >= 0.8, i.e. every Kubo of the last years; it cannot talk to a current node. The few
-RPC calls needed here (`add`, `pin/add`, `cat`, `block/stat`, `dag/import`, `version`) are plain HTTP POSTs.
+RPC calls needed here (`add`, `pin/add`, `pin/ls`, `cat`, `dag/import`, `version`) are plain HTTP POSTs.
 
-Every request has a client timeout, and commands that may wait on the network (`cat`, `pin/add`,
-`block/stat`) also send the RPC `timeout=` so the node gives up by itself: a missing CID raises
-`CidNotFound` instead of hanging. Transient failures (node down, 502/503/504) are retried with backoff,
+Every request has a client timeout, and commands that may wait on the network (`cat`, `pin/add`) also
+send the RPC `timeout=` so the node gives up by itself: a missing CID raises `CidNotFound` instead of
+hanging. Transient failures (node down, 502/503/504) are retried with backoff,
 then raise `PinError` naming the node URL. CIDs are requested and returned as base32 CIDv1 (js-ipfs
 answers base58btc unless asked) and every `add` is checked against the locally computed `cid_of`.
 """
@@ -101,11 +101,13 @@ class KuboBackend:
         return roots
 
     def has(self, cid: str) -> bool:
-        """Whether the node holds the root block of `cid` locally (it is not fetched from the network)."""
+        """Whether the node has `cid` pinned recursively (`pin/ls`: answers from the pin set, never fetches).
+
+        `block/stat` would not do: js-ipfs ignores `offline=true` there and searches the network."""
         cid = checked_cid(cid, self.url)
-        params = {"arg": cid, "offline": "true", "timeout": "2s"}
+        params = {"arg": cid, "type": "recursive", "timeout": "5s"}
         try:
-            self._post("block/stat", f"block/stat {cid}", params=params, timeout=7.0, lookup=True)
+            self._post("pin/ls", f"pin/ls {cid}", params=params, timeout=10.0, lookup=True)
         except CidNotFound:
             return False
         return True
