@@ -35,7 +35,7 @@ class PinBackend(Protocol):
         ...
 
     def has(self, cid: str) -> bool:
-        """Whether the backend holds (or has pinned) `cid`."""
+        """Whether `cid` is kept by the backend (local: stored; kubo: pinned; pinning service: status pinned)."""
         ...
 
 
