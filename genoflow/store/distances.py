@@ -92,13 +92,21 @@ def snp_profiles(store: Store, sample_ids: Sequence[str] | None = None) -> SnpPr
 def snp_distance_matrix(profiles: SnpProfiles, block: int = 2048) -> np.ndarray:
     """(n, n) int32 SNP distances: per pair, positions comparable in both with different alleles.
 
-    Computed as (comparable in both) - (same allele in both) with indicator-matrix products, `block` rows at
-    a time; exact while a profile has fewer than 2**24 positions."""
+    Positions where one sample alone differs and nobody is masked add 1 to each of that sample's distances,
+    and positions identical and unmasked in all samples add nothing: both are counted without a matrix. The
+    rest is (comparable in both) - (same allele in both) by indicator-matrix products, `block` rows at a time
+    (exact in float32 below 2**24 positions)."""
     g = profiles.alleles
-    n, m = g.shape
-    if m >= 2**24:
-        raise StoreError(f"{m} variable positions is beyond exact float32 counting")
-    distances = np.zeros((n, n), dtype=np.int32)
+    n = g.shape[0]
+    unmasked = ~(g == MASKED).any(axis=0)
+    constant = unmasked & (g == g[:1]).all(axis=0)
+    private = unmasked & ((g > 0).sum(axis=0) == 1)
+    private_counts = (g[:, private] > 0).sum(axis=1).astype(np.int64)
+    g = g[:, ~(constant | private)]
+    if g.shape[1] >= 2**24:
+        raise StoreError(f"{g.shape[1]} shared variable positions is beyond exact float32 counting")
+    distances = np.add.outer(private_counts, private_counts).astype(np.int32)
+    np.fill_diagonal(distances, 0)
     valid = (g != MASKED).astype(np.float32)
     same_terms = [(g == code).astype(np.float32) for code in (0, *_CODES.values())]
     for lo in range(0, n, block):
@@ -106,7 +114,7 @@ def snp_distance_matrix(profiles: SnpProfiles, block: int = 2048) -> np.ndarray:
         block_d = valid[lo:hi] @ valid.T
         for indicator in same_terms:
             block_d -= indicator[lo:hi] @ indicator.T
-        distances[lo:hi] = np.rint(block_d).astype(np.int32)
+        distances[lo:hi] += np.rint(block_d).astype(np.int32)
     return distances
 
 

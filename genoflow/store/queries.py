@@ -7,6 +7,7 @@ count, and a drug's denominator is its determinate calls (R or S) — U and F ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -20,6 +21,7 @@ from genoflow.store.schema import TABLES
 from genoflow.store.stats import wilson_interval
 
 Grouping = Literal["drug", "site", "country", "month", "batch"]
+_POS_REF_ALT = re.compile(r"^(\d+):([ACGTN]+)>([ACGTN]+)$", re.IGNORECASE)
 _GROUPS: dict[str, str] = {
     "drug": "d.drug",
     "site": "s.site",
@@ -170,15 +172,19 @@ def samples_with_variant(store: Store, variant: str, include_minority: bool = Tr
                          end: date | None = None, include_failed_qc: bool = False) -> pd.DataFrame:
     """Isolates carrying a variant, by catalogue name (`rpoB_p.Ser450Leu`) or `pos:ref>alt` (`761155:C>T`)."""
     where, params = _sample_filter(sites, countries, batches, start, end, include_failed_qc)
+    spelled = _POS_REF_ALT.match(variant)
+    if spelled:
+        match, match_params = "v.pos = ? AND v.ref = ? AND v.alt = ?", [int(spelled[1]), spelled[2].upper(), spelled[3].upper()]
+    else:
+        match, match_params = "v.name = ?", [variant]
     sql = f"""
         SELECT s.batch_id, s.sample_id, s.site, s.country, s.collection_date, v.pos, v.ref, v.alt, v.name,
                v.af, v.depth, v.minority
         FROM variants v JOIN samples s USING (batch_id, sample_id) JOIN qc q USING (batch_id, sample_id)
-        WHERE (v.name = ? OR (v.pos::VARCHAR || ':' || v.ref || '>' || v.alt) = ?)
-          AND (? OR NOT v.minority) AND {where}
+        WHERE {match} AND (? OR NOT v.minority) AND {where}
         ORDER BY s.collection_date, s.batch_id, s.sample_id"""
     with connect(store) as con:
-        return con.execute(sql, [variant, variant, include_minority, *params]).df()
+        return con.execute(sql, [*match_params, include_minority, *params]).df()
 
 
 def batches_summary(store: Store) -> pd.DataFrame:

@@ -102,3 +102,22 @@ def test_neighbour_joining_tree_recovers_additive_distances(store, report_factor
         nj_tree_newick(store, ["A", "B", "Z"])
     with pytest.raises(StoreError, match="at least 3"):
         nj_tree_newick(store, ["A", "B"])
+
+
+def test_matrix_equals_a_pairwise_count_on_random_profiles_with_masks():
+    rng = np.random.default_rng(7)
+    n, positions = 40, np.arange(1, 3001) * 7
+    sets, masks = {}, []
+    for i in range(n):
+        chosen = rng.choice(positions, size=rng.integers(0, 300), replace=False)
+        sets[f"s{i}"] = [(int(p), "A", BASES[int(p) % 3 + rng.integers(0, 2)]) for p in chosen]
+        if i % 3 == 0:
+            start = int(rng.integers(1, 20000))
+            masks.append((f"s{i}", start, start + int(rng.integers(0, 3000))))
+    profiles = build_profiles(list(sets), _frame(sets), pd.DataFrame(masks, columns=["sample_id", "start", "end"]))
+    d = snp_distance_matrix(profiles, block=16)
+    g = profiles.alleles
+    for i in range(n):
+        for j in range(n):
+            both = (g[i] >= 0) & (g[j] >= 0)
+            assert d[i, j] == int(np.sum(both & (g[i] != g[j])))
