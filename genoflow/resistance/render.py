@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from genoflow.refdata import Reference
 from genoflow.report import Report
@@ -39,7 +39,7 @@ class LocusPlot:
 
 def _env() -> Environment:
     return Environment(loader=PackageLoader("genoflow.resistance", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 def locus_plot(depth: np.ndarray, start: int, end: int, min_depth: int) -> tuple[str, int, int]:
