@@ -130,12 +130,13 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
 
 
 def backend_label(backend: Any) -> str:
-    """A short name for where the registry lives (the backend's `network`, else its `name`/`kind`)."""
+    """A short name for where the registry lives: the backend's `network`/`name`/`kind`, else its class name
+    without "Backend" (SimnetBackend -> simnet)."""
     for attribute in ("network", "name", "kind"):
         value = getattr(backend, attribute, None)
         if isinstance(value, str) and value:
             return value
-    return type(backend).__name__
+    return type(backend).__name__.removesuffix("Backend").lower()
 
 
 def _reports_in(outdir: Path) -> list[Report]:

@@ -79,7 +79,7 @@ def verify_sample(bundle: Bundle, receipt: Receipt, *, anchor_backend: Any = Non
     _check_registry(result, receipt, anchor_backend)
     _check_cid(result, bundle, receipt, cid, key)
     if pin_backend is not None:
-        _check_ipfs(result, bundle, receipt, pin_backend, cid or receipt.bundle.cid, key, timeout)
+        _check_ipfs(result, receipt, pin_backend, cid or receipt.bundle.cid, key, timeout)
     return result
 
 
@@ -151,6 +151,8 @@ def _check_cid(result: Verification, bundle: Bundle, receipt: Receipt, cid: str 
     """Offline: the CID is a function of the pinned bytes, so recompute it."""
     if cid is not None and cid != receipt.bundle.cid:
         result.problems.append(f"CID mismatch: --cid {cid} is not the receipt's CID {receipt.bundle.cid}")
+    if bundle.sha256 != receipt.bundle.sha256:
+        return  # already reported as a bundle hash mismatch; its CID cannot match either
     pinned = _pinned_bytes(bundle, receipt, key)
     if pinned is None:
         result.notes.append("bundle is pinned encrypted: its CID was not recomputed (no key)")
@@ -162,9 +164,10 @@ def _check_cid(result: Verification, bundle: Bundle, receipt: Receipt, cid: str 
         result.checked.append("CID")
 
 
-def _check_ipfs(result: Verification, bundle: Bundle, receipt: Receipt, backend: PinBackend, cid: str,
+def _check_ipfs(result: Verification, receipt: Receipt, backend: PinBackend, cid: str,
                 key: bytes | None, timeout: float) -> None:
-    """Online, if the node answers: the content behind the CID, and the manifest entry of this leaf."""
+    """Online, if the node answers: the content behind the CID hashes to the receipt's bundle sha256, and the
+    manifest lists this leaf (independent of the local bundle, which `_check_bundle` covers)."""
     try:
         content = backend.cat(cid, timeout=timeout)
         manifest_bytes = backend.cat(receipt.manifest_cid, timeout=timeout)
@@ -182,9 +185,9 @@ def _check_ipfs(result: Verification, bundle: Bundle, receipt: Receipt, backend:
                 result.problems.append(f"CID content mismatch: {exc}")
                 content = None
     if content is not None:
-        if hashlib.sha256(content).hexdigest() != bundle.sha256:
+        if hashlib.sha256(content).hexdigest() != receipt.bundle.sha256:
             result.problems.append(f"CID content mismatch: the content of {cid} hashes to "
-                                   f"{hashlib.sha256(content).hexdigest()}, the bundle to {bundle.sha256}")
+                                   f"{hashlib.sha256(content).hexdigest()}, the receipt's bundle to {receipt.bundle.sha256}")
         else:
             result.checked.append("IPFS content")
     try:
