@@ -1,0 +1,134 @@
+"""Cache keys and retry rules shared by the step tasks.
+
+Cache key of a step = sha256 over: the genoflow version, the versions of the external tools the step runs, the
+step's source (TASK_SOURCE), and its inputs, where every file is represented by its location *and* the sha256
+of its bytes (so a changed input file, a changed parameter or a new pipeline version misses the cache, and a
+rerun of the same batch hits it; the run id is deliberately not part of the key).
+
+A cached result may name files (a BAM in the sample's work directory, a published report). `refresh_unless`
+makes a step run again, instead of being taken from the cache, when any file it produced is gone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from prefect.cache_policies import TASK_SOURCE, CachePolicy
+from prefect.client.schemas.objects import State, TaskRun
+from pydantic import BaseModel
+
+from genoflow import __version__
+from genoflow.refdata import MANIFEST, Reference, sha256_file
+
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered per (path, inode, size, mtime) so a rerun hashes each file once."""
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_file(path)
+    return _DIGESTS[key]
+
+
+@lru_cache(maxsize=None)
+def _manifest_digest() -> str:
+    return sha256_file(MANIFEST)
+
+
+@lru_cache(maxsize=None)
+def _tool_version(program: str) -> str:
+    from genoflow.tools import version
+
+    return version(program)
+
+
+def fingerprint(value: Any) -> Any:
+    """A JSON-able stand-in for a task input: files by location + content, models and dataclasses by fields.
+
+    Raises TypeError for anything else, so a new input type is a visible decision rather than a silent pickle.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Path):
+        resolved = value.resolve()
+        if resolved.is_file():
+            return {"file": str(resolved), "sha256": file_digest(resolved)}
+        if resolved.is_dir():
+            return {"dir": str(resolved)}
+        return {"missing": str(resolved)}
+    if isinstance(value, Reference):
+        return {"reference_fasta": value.fasta_sha256, "manifest": _manifest_digest()}
+    if isinstance(value, BaseModel):
+        return {type(value).__name__: value.model_dump(mode="json", by_alias=True)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {type(value).__name__: {f.name: fingerprint(getattr(value, f.name))
+                                       for f in dataclasses.fields(value)}}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [fingerprint(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): fingerprint(v) for k, v in sorted(value.items())}
+    raise TypeError(f"no cache fingerprint for {type(value).__name__}; add one in tasks/policy.py")
+
+
+@dataclass
+class StepInputs(CachePolicy):
+    """Cache policy: pipeline version + tool versions + fingerprinted inputs (see module docstring)."""
+
+    tools: tuple[str, ...] = ()
+
+    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
+                    **kwargs: Any) -> str:
+        payload = {
+            "genoflow": __version__,
+            "tools": {tool: _tool_version(tool) for tool in self.tools},
+            "inputs": {name: fingerprint(value) for name, value in sorted(inputs.items())},
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def step_cache(*tools: str) -> CachePolicy:
+    """The cache policy of a step task: its inputs (files by content) + its source; never the run id."""
+    return StepInputs(tools=tools) + TASK_SOURCE
+
+
+def refresh_unless(outputs: Iterable[Path]) -> dict[str, bool]:
+    """`task.with_options(**refresh_unless(files))`: run again (and overwrite the cache record) when any of the
+    files the step produces is missing, so a cached result never names a file that is not there."""
+    return {"refresh_cache": True} if not all(p.exists() for p in outputs) else {}
+
+
+def retry_unless_input_error(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Retry condition: bad input and a broken installation fail the same way every time, so never retry them."""
+    from genoflow.tools import ToolError
+    from genoflow.validate import InputError
+
+    try:
+        state.result()
+    except (InputError, ToolError):
+        return False
+    except Exception:
+        return True
+    return True
+
+
+def results_dir(outdir: Path) -> Path:
+    """Where a batch keeps its persisted task results (the cache that lets a rerun resume)."""
+    return Path(os.path.abspath(outdir)) / ".prefect-results"
+
+
+def work_dir(outdir: Path, sample_id: str) -> Path:
+    """The sample's deterministic work directory: the same on every rerun, so cached file paths stay valid."""
+    return Path(os.path.abspath(outdir)) / ".work" / sample_id
