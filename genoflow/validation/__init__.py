@@ -1,0 +1,1 @@
+"""Implementation of input validation; import the public names from `genoflow.validate`."""
