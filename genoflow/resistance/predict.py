@@ -28,7 +28,7 @@ from genoflow.resistance.who_category import who_category
 from genoflow.settings import Thresholds
 
 EXPERT_RULE = "expert rule"
-DELETION_FLANK = 200  # bases each side of a gene that must be covered to call a whole-gene deletion
+DELETION_FLANK = 1000  # window each side of a gene whose median depth must reach min_depth for a deletion call
 _PROTEIN_POS = re.compile(r"p\.[A-Z][a-z]{2}(\d+)")
 
 
