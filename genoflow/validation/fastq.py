@@ -224,8 +224,7 @@ def _library_error(path: Path, exc: Exception) -> InputError:
 
 
 def _format_error(path: Path, exc: FileFormatError) -> InputError:
-    gzip_problem = _gzip_problem(path)
-    if gzip_problem is not None:  # garbage from a damaged gzip stream: report the cause, not the symptom
+    if _gzip_damage(path) is not None:  # garbage from a damaged gzip stream: report the cause, not the symptom
         return _decompression_error(path)
     message = _DNAIO_PREFIX.sub("", str(exc))
     line = getattr(exc, "line", None)
@@ -258,36 +257,48 @@ def _explain(message: str, lines: list[bytes]) -> str:
 
 
 def _decompression_error(path: Path) -> InputError:
-    """Re-read without threads to find how many records precede the damage, and say what is wrong."""
-    complete = 0
-    try:
-        with dnaio.open(path, fileformat="fastq", open_threads=0) as reader:
-            for _ in reader:
-                complete += 1
-    except EOFError:
+    damage = _gzip_damage(path)
+    if damage is None:
+        return InputError(path, "the file could not be decompressed (unknown gzip error)")
+    if damage.truncated:
         return InputError(path, "gzip file is truncated: the data ends inside this record (incomplete download "
-                                "or copy)", complete + 1)
-    except (*DECOMPRESSION_ERRORS, FileFormatError, OSError):
-        pass
-    problem = _gzip_problem(path) or "unknown decompression error"
-    return InputError(path, f"gzip data is corrupt ({problem}; detected after {complete} readable records): "
-                            "the file was damaged, copy or download it again")
+                                "or copy)", damage.complete_lines // 4 + 1)
+    return InputError(path, f"gzip data is corrupt ({damage.reason}): the file was damaged, copy or download it again")
 
 
-def _gzip_problem(path: Path) -> str | None:
-    """Why the gzip stream of `path` is damaged, or None if it is not gzip or is intact."""
+@dataclass(frozen=True)
+class _GzipDamage:
+    truncated: bool
+    reason: str
+    complete_lines: int  # lines of intact text before the damage
+
+
+_ZLIB_REASONS = {"incorrect data check": "CRC check failed", "incorrect length check": "length check failed",
+                 "incorrect header check": "bytes that are not gzip data follow or interrupt the stream"}
+
+
+def _gzip_damage(path: Path) -> _GzipDamage | None:
+    """Decompress all of `path` with zlib: None if it is not gzip or is intact, else where and why it breaks."""
     _, compressed = read_head(path, 2)
     if not compressed:
         return None
-    try:
-        with gzip.open(path, "rb") as stream:
-            while stream.read(1 << 20):
-                pass
-    except EOFError:
-        return "the file is truncated"
-    except (zlib.error, gzip.BadGzipFile, OSError) as exc:
-        return str(exc)
-    return None
+    lines = 0
+    inflater = zlib.decompressobj(wbits=31)
+    member_open = False  # bytes fed to the current gzip member and its end not reached yet
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            while block:
+                try:
+                    lines += inflater.decompress(block).count(b"\n")
+                except zlib.error as exc:
+                    reason = str(exc).split(": ", 1)[-1]
+                    return _GzipDamage(False, _ZLIB_REASONS.get(reason, reason), lines)
+                member_open = not inflater.eof
+                block = b""
+                if inflater.eof:  # the next gzip member (concatenated files) starts in unused_data
+                    block = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+    return _GzipDamage(True, "truncated", lines) if member_open else None
 
 
 def _open_text(path: Path):
