@@ -40,10 +40,21 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_anchor(kind: str, state: Path | None):
+def _open_anchor(kind: str, state: Path | None, stacks_api: str | None, contract_id: str | None, network: str):
+    """The registry backend; `stacks` needs the node API URL and the data-registry contract id."""
     from genoflow.anchor import open_backend
 
+    if kind == "stacks":
+        if not (stacks_api and contract_id):
+            raise typer.BadParameter("--anchor stacks needs --stacks-api URL and --contract-id ADDRESS.data-registry")
+        return open_backend(kind, state or default_anchor_state(), api_url=stacks_api, contract_id=contract_id,
+                            network=network)
     return open_backend(kind, state or default_anchor_state())
+
+
+STACKS_API = typer.Option(None, "--stacks-api", help="Stacks node API URL (with --anchor stacks)")
+CONTRACT_ID = typer.Option(None, "--contract-id", help="ADDRESS.data-registry (with --anchor stacks)")
+NETWORK = typer.Option("mainnet", "--stacks-network", help="mainnet or testnet (with --anchor stacks)")
 
 
 @app.command()
@@ -57,6 +68,9 @@ def verify(
                                                "'none' skips the online content check"),
     key: Path | None = typer.Option(None, help="bundle key file, for encrypted bundles"),
     timeout: float = typer.Option(10.0, help="seconds to wait for IPFS content"),
+    stacks_api: str | None = STACKS_API,
+    contract_id: str | None = CONTRACT_ID,
+    stacks_network: str = NETWORK,
 ) -> None:
     """Check a report or bundle against its receipt, the anchored root and the pinned content."""
     from genoflow.ipfs import PinError, open_backend
@@ -79,7 +93,7 @@ def verify(
             typer.echo(f"note: IPFS content not checked: {exc}", err=True)
     registry = None
     try:
-        registry = _open_anchor(anchor, anchor_state)
+        registry = _open_anchor(anchor, anchor_state, stacks_api, contract_id, stacks_network)
     except Exception as exc:  # reported as the registry problem below
         typer.echo(f"cannot open the {anchor} registry: {exc}", err=True)
     try:
@@ -108,8 +122,12 @@ def publish(
     patient_ids: Path | None = typer.Option(None, help="file of patient identifiers (one per line) that must not "
                                                        "occur in any bundle"),
     allow_new_root: bool = typer.Option(False, help="allow a batch already anchored with another root to be anchored anew"),
+    stacks_api: str | None = STACKS_API,
+    contract_id: str | None = CONTRACT_ID,
+    stacks_network: str = NETWORK,
 ) -> None:
     """Pin and anchor a finished batch (or finish a publication that failed), without redoing any analysis."""
+    from genoflow.anchor import AnchorError
     from genoflow.ipfs import PinError, open_backend
     from genoflow.settings import get_settings
     from genoflow.store import Store, StoreError
@@ -126,14 +144,14 @@ def publish(
         forbidden = _identifiers(patient_ids) if patient_ids else []
         pin_backend = open_backend(ipfs or default_ipfs_url())
         target_store = None if no_store else Store(store or get_settings().store)
-        registry = _open_anchor(anchor, anchor_state)
+        registry = _open_anchor(anchor, anchor_state, stacks_api, contract_id, stacks_network)
         try:
             receipts = publish_batch(outdir, batch, reports, pin_backend=pin_backend, anchor_backend=registry,
                                      store=target_store, encrypt=encrypt, patient_ids=forbidden,
                                      allow_new_root=allow_new_root)
         finally:
             registry.close()
-    except (BundleError, CryptoError, PinError, PublishError, StoreError, OSError) as exc:
+    except (AnchorError, BundleError, CryptoError, PinError, PublishError, StoreError, OSError) as exc:
         raise _fail(str(exc), 1)
     first = receipts[0]
     typer.echo(f"published batch {batch}: {len(receipts)} samples, root {first.root}, manifest {first.manifest_cid}, "

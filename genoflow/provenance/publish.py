@@ -130,13 +130,13 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
 
 
 def backend_label(backend: Any) -> str:
-    """A short name for where the registry lives: the backend's `network`/`name`/`kind`, else its class name
-    without "Backend" (SimnetBackend -> simnet)."""
-    for attribute in ("network", "name", "kind"):
-        value = getattr(backend, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    return type(backend).__name__.removesuffix("Backend").lower()
+    """Where the registry lives: "simnet", or "stacks-<network>" (a backend may also set `label` itself)."""
+    label = getattr(backend, "label", None)
+    if isinstance(label, str) and label:
+        return label
+    kind = type(backend).__name__.removesuffix("Backend").lower()
+    network = getattr(backend, "network", None)
+    return f"{kind}-{network}" if isinstance(network, str) and network else kind
 
 
 def _reports_in(outdir: Path) -> list[Report]:

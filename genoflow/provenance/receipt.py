@@ -98,3 +98,4 @@ def receipt_json_schema() -> str:
     schema = Receipt.model_json_schema()
     schema["$id"] = f"https://genoflow.invalid/schema/receipt/{RECEIPT_VERSION}"
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+

@@ -1,4 +1,4 @@
-"""Fixtures: a local IPFS block store per test and one real simnet registry (Clarity VM) per module."""
+"""Fixtures: a local IPFS block store per test and one real simnet registry (Clarity VM) per session."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ def ipfs(tmp_path: Path) -> LocalBackend:
     return LocalBackend(tmp_path / "ipfs")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """The data-registry contract in a simnet Node process (started once per module: ~8 s)."""
-    from genoflow.anchor.simnet import SimnetBackend
+    """The data-registry contract in a simnet Node process (started once: 8-40 s on a busy machine)."""
+    from genoflow.anchor import open_backend
 
-    backend = SimnetBackend(tmp_path_factory.mktemp("simnet"))
+    backend = open_backend("simnet", tmp_path_factory.mktemp("simnet"))
     yield backend
     backend.close()
 
@@ -32,7 +32,7 @@ class CountingRegistry:
     def __init__(self, inner) -> None:
         self.inner, self.anchors, self.lookups = inner, 0, 0
         self.contract_id = inner.contract_id
-        self.name = backend_label(inner)
+        self.label = backend_label(inner)
 
     def anchor(self, *args):
         self.anchors += 1
