@@ -30,12 +30,18 @@ MASKED = -1
 
 @dataclass(frozen=True)
 class SnpProfiles:
-    """Alleles of `sample_ids` at every position where any of them has an SNV: 0 reference, 1-4 A/C/G/T,
-    -1 masked (not comparable)."""
+    """Sparse alleles of `sample_ids` at `positions` (every position where any of them has an SNV).
+
+    `alt_rows/alt_cols/alt_codes`: sample i has alternative base 1-4 (A/C/G/T) at positions[col];
+    `masked_rows/masked_cols`: sample i has no usable base there. Everything else is the reference base."""
 
     sample_ids: list[str]
-    positions: np.ndarray  # (m,) int64, sorted
-    alleles: np.ndarray  # (n, m) int8
+    positions: np.ndarray
+    alt_rows: np.ndarray
+    alt_cols: np.ndarray
+    alt_codes: np.ndarray
+    masked_rows: np.ndarray
+    masked_cols: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -48,21 +54,42 @@ class ClusterRefresh:
 
 
 def build_profiles(sample_ids: Sequence[str], snvs: pd.DataFrame, masks: pd.DataFrame) -> SnpProfiles:
-    """Profiles from SNV rows (sample_id, pos, alt) and mask rows (sample_id, start, end)."""
+    """Profiles from SNV rows (sample_id, pos, alt) and mask rows (sample_id, start, end); an SNV inside its
+    sample's mask, or with an alt other than A/C/G/T, makes that position masked for that sample."""
     index = {sample: i for i, sample in enumerate(sample_ids)}
     if len(index) != len(sample_ids):
         raise StoreError("duplicate sample ids in SNP profile input")
     snvs = snvs[snvs["sample_id"].isin(index)]
-    positions = np.unique(snvs["pos"].to_numpy(dtype=np.int64))
-    alleles = np.zeros((len(sample_ids), len(positions)), dtype=np.int8)
-    rows = snvs["sample_id"].map(index).to_numpy()
-    cols = np.searchsorted(positions, snvs["pos"].to_numpy(dtype=np.int64))
-    codes = snvs["alt"].str.upper().map(_CODES).fillna(MASKED).to_numpy(dtype=np.int8)
-    alleles[rows, cols] = codes
-    for sample, start, end in masks[masks["sample_id"].isin(index)].itertuples(index=False):
-        lo, hi = np.searchsorted(positions, start, "left"), np.searchsorted(positions, end, "right")
-        alleles[index[sample], lo:hi] = MASKED
-    return SnpProfiles(list(sample_ids), positions, alleles)
+    masks = masks[masks["sample_id"].isin(index)]
+    return profiles_from_arrays(
+        list(sample_ids), snvs["sample_id"].map(index).to_numpy(np.int64), snvs["pos"].to_numpy(np.int64),
+        snvs["alt"].str.upper().map(_CODES).fillna(MASKED).to_numpy(np.int8),
+        masks["sample_id"].map(index).to_numpy(np.int64), masks["start"].to_numpy(np.int64),
+        masks["end"].to_numpy(np.int64))
+
+
+def profiles_from_arrays(sample_ids: list[str], rows: np.ndarray, pos: np.ndarray, codes: np.ndarray,
+                         mask_samples: np.ndarray, mask_starts: np.ndarray, mask_ends: np.ndarray) -> SnpProfiles:
+    """Profiles from sample indexes, positions and allele codes (-1 = unusable), and masked intervals."""
+    order = np.argsort(pos, kind="stable")
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = pos[order][1:] != pos[order][:-1]
+    positions = pos[order][first]
+    cols = np.empty(len(pos), dtype=np.int64)
+    cols[order] = np.cumsum(first) - 1
+    m = max(len(positions), 1)
+    lo = np.searchsorted(positions, mask_starts, "left")
+    hi = np.searchsorted(positions, mask_ends, "right")
+    lengths = np.maximum(hi - lo, 0)
+    mask_rows = np.repeat(mask_samples, lengths)
+    mask_cols = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    unusable = codes == MASKED
+    masked_keys = np.sort(np.concatenate([mask_rows * m + mask_cols, rows[unusable] * m + cols[unusable]]))
+    masked_keys = masked_keys[np.r_[True, masked_keys[1:] != masked_keys[:-1]]] if len(masked_keys) else masked_keys
+    keep = ~unusable
+    if len(masked_keys):
+        keep &= ~np.isin(rows * m + cols, masked_keys)
+    return SnpProfiles(sample_ids, positions, rows[keep], cols[keep], codes[keep], masked_keys // m, masked_keys % m)
 
 
 def snp_profiles(store: Store, sample_ids: Sequence[str] | None = None) -> SnpProfiles:
@@ -80,42 +107,85 @@ def snp_profiles(store: Store, sample_ids: Sequence[str] | None = None) -> SnpPr
             if missing:
                 raise StoreError(f"{store.url}: no QC-passed samples named {missing}")
             chosen = chosen.set_index("sample_id").loc[wanted].reset_index()
-        con.register("chosen", chosen)
+        con.register("chosen", chosen.assign(idx=np.arange(len(chosen), dtype=np.int64)))
         snvs = con.execute("""
-            SELECT v.sample_id, v.pos, v.alt FROM variants v JOIN chosen USING (batch_id, sample_id)
-            WHERE length(v.ref) = 1 AND length(v.alt) = 1 AND NOT v.minority AND v.filter IN ('PASS', '.')""").df()
+            SELECT c.idx, v.pos::BIGINT AS pos,
+                   CASE upper(v.alt) WHEN 'A' THEN 1 WHEN 'C' THEN 2 WHEN 'G' THEN 3 WHEN 'T' THEN 4 ELSE -1 END::TINYINT
+                     AS code
+            FROM variants v JOIN chosen c USING (batch_id, sample_id)
+            WHERE length(v.ref) = 1 AND length(v.alt) = 1 AND NOT v.minority AND v.filter IN ('PASS', '.')""").fetchnumpy()
         masks = con.execute("""
-            SELECT m.sample_id, m.start, m."end" FROM masked_regions m JOIN chosen USING (batch_id, sample_id)""").df()
-    return build_profiles(list(chosen["sample_id"]), snvs, masks)
+            SELECT c.idx, m.start::BIGINT AS start, m."end"::BIGINT AS "end"
+            FROM masked_regions m JOIN chosen c USING (batch_id, sample_id)""").fetchnumpy()
+    return profiles_from_arrays(list(chosen["sample_id"]), np.asarray(snvs["idx"]), np.asarray(snvs["pos"]),
+                                np.asarray(snvs["code"]), np.asarray(masks["idx"]), np.asarray(masks["start"]),
+                                np.asarray(masks["end"]))
 
 
-def snp_distance_matrix(profiles: SnpProfiles, block: int = 2048) -> np.ndarray:
-    """(n, n) int32 SNP distances: per pair, positions comparable in both with different alleles.
+def snp_distance_matrix(profiles: SnpProfiles, chunk: int = 4096) -> np.ndarray:
+    """(n, n) int32 SNP distances: per pair, the positions usable in both samples where their bases differ.
 
-    Positions where one sample alone differs and nobody is masked add 1 to each of that sample's distances,
-    and positions identical and unmasked in all samples add nothing: both are counted without a matrix. The
-    rest is (comparable in both) - (same allele in both) by indicator-matrix products, `block` rows at a time
-    (exact in float32 below 2**24 positions)."""
-    g = profiles.alleles
-    n = g.shape[0]
-    unmasked = ~(g == MASKED).any(axis=0)
-    constant = unmasked & (g == g[:1]).all(axis=0)
-    private = unmasked & ((g > 0).sum(axis=0) == 1)
-    private_counts = (g[:, private] > 0).sum(axis=1).astype(np.int64)
-    g = g[:, ~(constant | private)]
-    if g.shape[1] >= 2**24:
-        raise StoreError(f"{g.shape[1]} shared variable positions is beyond exact float32 counting")
-    distances = np.add.outer(private_counts, private_counts).astype(np.int32)
+    With A = alternative-allele indicators, M = masked indicators and S_i = alternative alleles of sample i,
+    distance(i, j) = S_i + S_j - (A M^T)_ij - (M A^T)_ij - (A A^T)_ij - sum_b (A_b A_b^T)_ij, where the last
+    two terms are 2 (A A^T)_ij at positions with one alternative base. Positions carried by everyone (and
+    masked nowhere) cancel and are dropped; positions carried by one sample and masked nowhere only feed S;
+    positions carried by exactly two are applied pairwise; the rest go through matrix products, `chunk`
+    positions at a time (float32, exact for chunk < 2**24)."""
+    n, m = len(profiles.sample_ids), len(profiles.positions)
+    rows, cols, codes = profiles.alt_rows, profiles.alt_cols, profiles.alt_codes
+    masked = np.zeros(m, dtype=bool)
+    masked[profiles.masked_cols] = True
+    carriers = np.bincount(cols, minlength=m)
+    keys = np.sort(cols * 8 + codes)
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    alleles = np.bincount(distinct // 8, minlength=m)
+    constant = (carriers == n) & (alleles == 1) & ~masked
+    keep = ~constant[cols]
+    rows, cols, codes = rows[keep], cols[keep], codes[keep]
+    alt_counts = np.bincount(rows, minlength=n).astype(np.int64)
+    distances = np.add.outer(alt_counts, alt_counts)
+
+    pair = (carriers == 2) & ~masked
+    in_pair = pair[cols]
+    order = np.lexsort((rows[in_pair], cols[in_pair]))
+    first, second = rows[in_pair][order][0::2], rows[in_pair][order][1::2]
+    pair_codes = codes[in_pair][order]
+    delta = np.where(pair_codes[0::2] == pair_codes[1::2], -2, -1)
+    np.add.at(distances, (first, second), delta)
+    np.add.at(distances, (second, first), delta)
+
+    dense = ~constant & ~pair & ((carriers >= 2) | (masked & (carriers >= 1)))
+    dense_cols = np.flatnonzero(dense)
+    for start in range(0, len(dense_cols), chunk):
+        block = dense_cols[start:start + chunk]
+        local = np.full(m, -1, dtype=np.int64)
+        local[block] = np.arange(len(block))
+        a_sel = local[cols] >= 0
+        a_rows, a_cols, a_codes = rows[a_sel], local[cols[a_sel]], codes[a_sel]
+        alt = np.zeros((n, len(block)), dtype=np.float32)
+        alt[a_rows, a_cols] = 1
+        total = np.zeros((n, n), dtype=np.float32)
+        multi = alleles[block] > 1
+        single_alt = alt * ~multi
+        total += 2 * (single_alt @ single_alt.T)
+        if multi.any():
+            multi_alt = alt * multi
+            total += multi_alt @ multi_alt.T
+            for code in _CODES.values():
+                by_base = np.zeros_like(alt)
+                chosen = a_codes == code
+                by_base[a_rows[chosen], a_cols[chosen]] = 1
+                by_base *= multi
+                total += by_base @ by_base.T
+        m_sel = local[profiles.masked_cols] >= 0
+        if m_sel.any():
+            mask = np.zeros((n, len(block)), dtype=np.float32)
+            mask[profiles.masked_rows[m_sel], local[profiles.masked_cols[m_sel]]] = 1
+            cross = alt @ mask.T
+            total += cross + cross.T
+        distances -= np.rint(total).astype(np.int64)
     np.fill_diagonal(distances, 0)
-    valid = (g != MASKED).astype(np.float32)
-    same_terms = [(g == code).astype(np.float32) for code in (0, *_CODES.values())]
-    for lo in range(0, n, block):
-        hi = min(lo + block, n)
-        block_d = valid[lo:hi] @ valid.T
-        for indicator in same_terms:
-            block_d -= indicator[lo:hi] @ indicator.T
-        distances[lo:hi] += np.rint(block_d).astype(np.int32)
-    return distances
+    return distances.astype(np.int32)
 
 
 def clusters_from_distances(sample_ids: Sequence[str], distances: np.ndarray, threshold: int = 12) -> pd.DataFrame:

@@ -43,7 +43,7 @@ NO_MASKS = pd.DataFrame(columns=["sample_id", "start", "end"])
 
 def test_distance_matrix_matches_constructed_distances():
     profiles = build_profiles(list(SETS), _frame(SETS), NO_MASKS)
-    d = snp_distance_matrix(profiles, block=2)  # several blocks
+    d = snp_distance_matrix(profiles, chunk=2)  # several chunks
     index = {s: i for i, s in enumerate(profiles.sample_ids)}
     for (a, b), expected in KNOWN.items():
         assert d[index[a], index[b]] == d[index[b], index[a]] == expected
@@ -104,20 +104,31 @@ def test_neighbour_joining_tree_recovers_additive_distances(store, report_factor
         nj_tree_newick(store, ["A", "B"])
 
 
-def test_matrix_equals_a_pairwise_count_on_random_profiles_with_masks():
-    rng = np.random.default_rng(7)
-    n, positions = 40, np.arange(1, 3001) * 7
-    sets, masks = {}, []
+def _naive_distance(a: dict[int, str], b: dict[int, str], mask_a: list, mask_b: list) -> int:
+    def masked(pos, intervals):
+        return any(start <= pos <= end for start, end in intervals)
+    return sum(1 for pos in set(a) | set(b)
+               if not masked(pos, mask_a) and not masked(pos, mask_b) and a.get(pos, "ref") != b.get(pos, "ref"))
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_matrix_equals_a_pairwise_count_on_random_profiles_with_masks(seed):
+    """Random sets with lineage-shared, pairwise, private and multi-allelic positions and masks, checked
+    against a plain per-pair count."""
+    rng = np.random.default_rng(seed)
+    n, pool = 40, np.arange(1, 1001) * 7
+    shared = rng.choice(pool, 60, replace=False)
+    sets, masks = {}, {}
     for i in range(n):
-        chosen = rng.choice(positions, size=rng.integers(0, 300), replace=False)
-        sets[f"s{i}"] = [(int(p), "A", BASES[int(p) % 3 + rng.integers(0, 2)]) for p in chosen]
-        if i % 3 == 0:
-            start = int(rng.integers(1, 20000))
-            masks.append((f"s{i}", start, start + int(rng.integers(0, 3000))))
-    profiles = build_profiles(list(sets), _frame(sets), pd.DataFrame(masks, columns=["sample_id", "start", "end"]))
-    d = snp_distance_matrix(profiles, block=16)
-    g = profiles.alleles
-    for i in range(n):
-        for j in range(n):
-            both = (g[i] >= 0) & (g[j] >= 0)
-            assert d[i, j] == int(np.sum(both & (g[i] != g[j])))
+        chosen = np.concatenate([rng.choice(pool, rng.integers(0, 120), replace=False),
+                                 shared[: 30 + i % 3 * 10], [50_000 + i]])
+        sets[f"s{i}"] = {int(p): ("T" if p in shared else BASES[int(rng.integers(0, 4))]) for p in chosen}
+        masks[f"s{i}"] = [] if i % 3 else [(s := int(rng.integers(1, 7000)), s + int(rng.integers(0, 800)))]
+    snvs = pd.DataFrame([(s, p, a) for s, alts in sets.items() for p, a in alts.items()],
+                        columns=["sample_id", "pos", "alt"])
+    mask_frame = pd.DataFrame([(s, a, b) for s, ivs in masks.items() for a, b in ivs], columns=["sample_id", "start", "end"])
+    d = snp_distance_matrix(build_profiles(list(sets), snvs, mask_frame), chunk=16)
+    names = list(sets)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            assert d[i, j] == _naive_distance(sets[a], sets[b], masks[a], masks[b]), (a, b)
