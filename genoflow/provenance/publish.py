@@ -8,6 +8,7 @@ anything is anchored, and `genoflow publish OUTDIR` later completes it without r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 from genoflow.ipfs import PinBackend, PinError
 from genoflow.report import Report
 
-from .bundle import BUNDLE_SUFFIX, REPORT_SUFFIX, Bundle, BundleError, build_bundle, check_no_identifiers, find_vcf, read_report
+from .bundle import REPORT_SUFFIX, Bundle, build_bundle, check_no_identifiers, find_vcf, read_report
 from .crypto import load_or_create_key, seal
 from .merkle import SALT_BYTES, MerkleTree, leaf_hash
 from .receipt import RECEIPT_SUFFIX, AnchorInfo, BundleInfo, PathStep, Receipt
@@ -94,16 +95,15 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
         salt = salts[sid]
         prepared.append(Prepared(bundle, seal(key, bundle.data) if key else bundle.data, salt,
                                  leaf_hash(salt, bytes.fromhex(bundle.sha256))))
+    tree = MerkleTree([item.leaf for item in prepared])
+    _check_previous(state / PUBLICATION_FILE, batch_id, tree, allow_new_root)
     for item in prepared:
         _write_atomic(outdir / item.bundle.name, item.bundle.data)
 
     cids = [_pin(pin_backend, item.pinned, item.bundle.name + (".enc" if key else ""), retry) for item in prepared]
-    tree = MerkleTree([item.leaf for item in prepared])
     manifest = _manifest_bytes(batch_id, schema_version, tree, cids, encrypted=key is not None)
     _write_atomic(state / MANIFEST_FILE, manifest)
     manifest_cid = _pin(pin_backend, manifest, f"{batch_id}.manifest.json", retry)
-
-    _check_previous(state / PUBLICATION_FILE, batch_id, tree, allow_new_root)
     record = _anchor_once(anchor_backend, tree, schema_version, manifest_cid)
     anchor = AnchorInfo(backend=backend_label(anchor_backend), contract_id=record.contract_id,
                         registrant=record.registrant or None, txid=record.txid or None,
@@ -247,8 +247,6 @@ def _anchor_once(backend: AnchorBackendLike, tree: MerkleTree, schema_version: s
 
 
 def _record(store: Any, batch_id: str, outdir: Path, receipts: list[Receipt], manifest: bytes, manifest_cid: str) -> None:
-    import hashlib
-
     from genoflow.store import ArtifactRow, record_artifacts
 
     rows = []
@@ -280,4 +278,4 @@ def _write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     tmp.replace(path)
 
 
-__all__ = ["BUNDLE_SUFFIX", "BundleError", "PinRetry", "PublishError", "backend_label", "publish_batch"]
+__all__ = ["PinRetry", "PublishError", "backend_label", "publish_batch"]

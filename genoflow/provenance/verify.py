@@ -14,7 +14,7 @@ from typing import Any
 
 from genoflow.ipfs import PinBackend, PinError, cid_of
 
-from .bundle import REPORT_SUFFIX, Bundle, BundleError, bundle_from_report_file, read_bundle
+from .bundle import Bundle, BundleError, bundle_from_report_file, read_bundle
 from .crypto import CryptoError, is_sealed, open_sealed, seal
 from .merkle import MerkleError, leaf_hash, root_from_proof
 from .receipt import RECEIPT_SUFFIX, Receipt
@@ -206,4 +206,4 @@ def _check_ipfs(result: Verification, receipt: Receipt, backend: PinBackend, cid
                                "list this receipt's CID, leaf, root and count")
 
 
-__all__ = ["REPORT_SUFFIX", "Verification", "VerifyInputError", "default_receipt_path", "load_target", "verify_sample"]
+__all__ = ["Verification", "VerifyInputError", "default_receipt_path", "load_target", "verify_sample"]

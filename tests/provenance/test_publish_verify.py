@@ -208,3 +208,21 @@ def test_encrypted_bundles_round_trip_and_the_key_is_never_pinned(tmp_path, ipfs
     stored = b"".join(p.read_bytes() for p in (ipfs.root / "blocks").rglob("*") if p.is_file())
     assert key not in stored and key.hex().encode() not in stored and b"SITE-07" not in stored
     assert publish(outdir, ipfs, registry, encrypt=True) == receipts  # deterministic sealing: same CIDs again
+
+
+def test_an_auditor_holding_only_the_released_files_can_verify(tmp_path, ipfs, registry):
+    """The bundle is what is handed out: its de-identified report + VCF, extracted anywhere, verify as-is."""
+    import tarfile
+
+    outdir = tmp_path / "B10"
+    make_batch(outdir, "B10", 3)
+    receipts = publish(outdir, ipfs, registry)
+    auditor = tmp_path / "auditor"
+    auditor.mkdir()
+    with tarfile.open(outdir / "B10-S003.bundle.tar") as tar:
+        tar.extractall(auditor, filter="data")
+    (auditor / "B10-S003.receipt.json").write_bytes((outdir / "B10-S003.receipt.json").read_bytes())
+    released = (auditor / "B10-S003.report.json").read_text()
+    assert PATIENT not in released and '"collection_date": null' in released
+    result = check(auditor / "B10-S003.report.json", registry, None)
+    assert result.ok and result.receipt == receipts[2], result.problems
