@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -32,9 +33,7 @@ def contracts_dir(explicit: Path | None = None) -> Path:
 
 
 def contract_errors(project: Path) -> dict[int, str]:
-    """Every `(define-constant ERR-NAME (err uN))` of the project's contracts, as code -> contract-qualified name."""
-    import re
-
+    """Every `(define-constant ERR-NAME (err uN))` of the project's contracts, as code -> name (codes are unique)."""
     found: dict[int, str] = {}
     for source in sorted((project / "contracts").glob("*.clar")):
         for name, code in re.findall(r"\(define-constant (ERR-[A-Z-]+) \(err u(\d+)\)\)", source.read_text()):
