@@ -45,7 +45,7 @@ rm -f "$IPFS_PATH/api"  # stale after a crash; js-ipfs would then act as a clien
 nohup "$jsipfs" daemon --enable-preload=false >"$dir/daemon.log" 2>&1 </dev/null &
 echo $! >"$dir/daemon.pid"
 
-for _ in $(seq 1 240); do  # up to 60 s; js-ipfs logs "Daemon is ready" once the API listens
+for _ in $(seq 1 480); do  # up to 120 s (busy machines); js-ipfs logs "Daemon is ready" once the API listens
   if grep -q "Daemon is ready" "$dir/daemon.log"; then
     echo "$url"; exit 0
   fi

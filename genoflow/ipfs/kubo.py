@@ -6,8 +6,8 @@ RPC calls needed here (`add`, `pin/add`, `pin/ls`, `cat`, `dag/import`, `version
 
 Every request has a client timeout, and commands that may wait on the network (`cat`, `pin/add`) also
 send the RPC `timeout=` so the node gives up by itself: a missing CID raises `CidNotFound` instead of
-hanging. Transient failures (node down, 502/503/504) are retried with backoff,
-then raise `PinError` naming the node URL. CIDs are requested and returned as base32 CIDv1 (js-ipfs
+hanging. Transient failures (node down, HTTP 429/502/503/504) are retried with bounded backoff, then
+raise `PinError` naming the node URL. CIDs are requested and returned as base32 CIDv1 (js-ipfs
 answers base58btc unless asked) and every `add` is checked against the locally computed `cid_of`.
 """
 
@@ -56,14 +56,14 @@ class KuboBackend:
         self._client.close()
 
     def version(self) -> dict[str, Any]:
-        """The node's `/api/v0/version` answer (e.g. {"Version": "0.66.1", ...})."""
+        """The node's `/api/v0/version` answer (js-ipfs 0.66.1 reports {"Version": "0.18.1", ...}, its ipfs-core version)."""
         return self._post_json("version", "version")
 
     def add(self, data: bytes, *, filename: str | None = None) -> str:
         files = {"file": (filename or "blob", data, "application/octet-stream")}
         response = self._post("add", "add", params=_ADD_PARAMS, files=files)
-        lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
         try:
+            lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
             cid = normalise_cid(lines[-1]["Hash"])
         except (IndexError, KeyError, TypeError, ValueError):
             raise PinError(f"add at {self.url}: unexpected answer {response.text[:200]!r}") from None
@@ -89,7 +89,10 @@ class KuboBackend:
     def import_car(self, path: Path | str) -> list[str]:
         """Import a CARv1 file (`/api/v0/dag/import`), pin its roots, return the root CIDs (base32)."""
         path = Path(path)
-        files = {"file": (path.name, path.read_bytes(), "application/vnd.ipld.car")}
+        try:
+            files = {"file": (path.name, path.read_bytes(), "application/vnd.ipld.car")}
+        except OSError as exc:
+            raise PinError(f"dag/import at {self.url}: cannot read {path}: {exc.strerror}") from None
         response = self._post("dag/import", f"dag/import {path.name}", params={"pin-roots": "true"}, files=files)
         roots: list[str] = []
         for line in response.text.splitlines():

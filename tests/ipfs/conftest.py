@@ -20,7 +20,7 @@ class IpfsNode:
     url: str = ""
 
     def start(self) -> str:
-        done = subprocess.run([NODE_DIR / "start.sh", self.home], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([NODE_DIR / "start.sh", self.home], capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
             pytest.fail(f"ipfs-node/start.sh failed (did `npm ci` run in ipfs-node/?):\n{done.stderr}")
         url = done.stdout.strip().splitlines()[-1]
