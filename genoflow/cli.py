@@ -76,7 +76,8 @@ def profile(
     typer.echo(f"{report.sample.sample_id}: {verdict}; WHO category: {report.who_category}")
     for call in report.drugs:
         if call.call != "S":
-            typer.echo(f"  {call.drug}: {call.call} {', '.join(e.variant for e in call.evidence)}")
+            detail = ", ".join(e.variant for e in call.evidence) or f"missing: {', '.join(call.missing[:3])}"
+            typer.echo(f"  {call.drug}: {call.call} {detail}")
     typer.echo(str(outdir / f"{report.sample.sample_id}.report.json"))
 
 
