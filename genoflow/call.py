@@ -8,6 +8,7 @@ reported when it has enough reads, reads on both strands, and mapping/base quali
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,21 +88,35 @@ def _to_variant(a: _Allele, t: Thresholds, qual: float) -> Variant:
                    filter=_filter(a, t, qual), minority=af < t.consensus_af)
 
 
+def _scatter(length: int, parts: int) -> list[str]:
+    """Split the chromosome into `parts` contiguous regions for parallel calling (calls are per-site)."""
+    bounds = [round(i * length / parts) for i in range(parts + 1)]
+    return [f"{CHROM}:{bounds[i] + 1}-{bounds[i + 1]}" for i in range(parts)]
+
+
 def call_variants(reference: Reference, bam: Path, vcf: Path, workdir: Path, t: Thresholds,
-                  loci: pd.DataFrame | None = None) -> list[Variant]:
-    """Call consensus + minority variants; write bgzipped, indexed `vcf`; return them sorted by position."""
+                  loci: pd.DataFrame | None = None, threads: int = 2) -> list[Variant]:
+    """Call consensus + minority variants; write bgzipped, indexed `vcf`; return them sorted by position.
+
+    The genome is scattered into `threads` regions called in parallel (bcftools call is single-threaded).
+    """
     norm = ["bcftools", "norm", "-f", str(reference.fasta), "-m", "-any", "-Ob"]
-    consensus_bcf, loci_bcf = workdir / "consensus.bcf", workdir / "loci.bcf"
-    run_pipeline([[*_mpileup(reference, bam, t), str(bam)], ["bcftools", "call", "-m", "--ploidy", "1", "-v",
-                                                             "-Ou"], norm], stdout=consensus_bcf)
+    call = ["bcftools", "call", "-m", "--ploidy", "1", "-v", "-Ou"]
     loci = reference.loci if loci is None else loci
     regions = workdir / "loci.regions.tsv"
     loci[["chrom", "start", "end"]].to_csv(regions, sep="\t", header=False, index=False)
-    run_pipeline([[*_mpileup(reference, bam, t), "-R", str(regions), str(bam)], norm], stdout=loci_bcf)
+    loci_bcf = workdir / "loci.bcf"
+    jobs = [([[*_mpileup(reference, bam, t), "-r", region, str(bam)], call, norm], workdir / f"consensus.{i}.bcf")
+            for i, region in enumerate(_scatter(len(reference.sequence), max(1, threads)))]
+    jobs.append(([[*_mpileup(reference, bam, t), "-R", str(regions), str(bam)], norm], loci_bcf))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for done in [pool.submit(run_pipeline, commands, stdout=out) for commands, out in jobs]:
+            done.result()
 
     variants: dict[tuple[int, str, str], Variant] = {}
-    for a in _alleles(consensus_bcf):
-        variants[(a.pos, a.ref, a.alt)] = _to_variant(a, t, round(a.qual, 1))
+    for _, consensus_bcf in jobs[:-1]:
+        for a in _alleles(consensus_bcf):
+            variants[(a.pos, a.ref, a.alt)] = _to_variant(a, t, round(a.qual, 1))
     for a in _alleles(loci_bcf):
         key = (a.pos, a.ref, a.alt)
         if key in variants or a.depth == 0 or a.alt_depth / a.depth < t.minority_af:

@@ -87,11 +87,12 @@ def align(reference: Reference, v: Validated, workdir: Path, threads: int = 2) -
                        threads=threads, preset=preset)
 
 
-def call(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds) -> Called:
+def call(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds, threads: int = 2) -> Called:
     """Variant calling (bcftools, in subprocesses) while coverage is computed here, in parallel."""
     sample_id = bam.stem
     with ThreadPoolExecutor(max_workers=1) as pool:
-        variants = pool.submit(call_variants, reference, bam, workdir / f"{sample_id}.vcf.gz", workdir, thresholds)
+        variants = pool.submit(call_variants, reference, bam, workdir / f"{sample_id}.vcf.gz", workdir, thresholds,
+                               threads=threads)
         coverage = coverage_from_bam(bam, len(reference.sequence), thresholds.min_mapping_quality)
         coverage_path = coverage.save(workdir / f"{sample_id}.depth.npz")
         return Called(bam, workdir / f"{sample_id}.vcf.gz", coverage_path, variants.result())
@@ -138,7 +139,7 @@ def profile_sample(reference: Reference, inp: SampleInput, outdir: Path, *, thre
     workdir = Path(tempfile.mkdtemp(prefix=f".{validated.sample.sample_id}.", dir=outdir))
     try:
         bam = align(reference, validated, workdir, threads)
-        called = call(reference, bam, workdir, thresholds)
+        called = call(reference, bam, workdir, thresholds, threads)
         report = assess(reference, validated, called, thresholds, catalogue_version)
         publish(reference, report, called, outdir)
         return report
