@@ -15,6 +15,24 @@ data_app = typer.Typer(help="Reference data: fetch, verify and index the manifes
 app.add_typer(data_app, name="data")
 
 
+def _mount() -> None:
+    """Command groups that live beside the code they drive."""
+    from genoflow.batch_cli import app as batch_app
+    from genoflow.ipfs.cli import app as ipfs_app
+    from genoflow.provenance.cli import app as provenance_app
+    from genoflow.resistance.cli import app as resistance_app
+    from genoflow.store.cli import app as store_app
+
+    app.add_typer(batch_app)  # batch, batch-arrived, server
+    app.add_typer(provenance_app)  # verify, publish
+    app.add_typer(store_app, name="query")
+    app.add_typer(resistance_app)  # catalogue, render
+    app.add_typer(ipfs_app, name="ipfs")
+
+
+_mount()
+
+
 @app.command()
 def version() -> None:
     """Print the genoflow version."""
