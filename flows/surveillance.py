@@ -15,14 +15,14 @@ PLOT_DRUGS = ("rifampicin", "isoniazid", "levofloxacin", "moxifloxacin", "bedaqu
 
 @task
 def refresh_cluster_tables(store: str, threshold: int) -> dict[str, int]:
-    result = refresh_clusters(Store(store), threshold=threshold)
+    result = refresh_clusters(Store(store, create=False), threshold=threshold)
     return {"samples": result.samples, "clusters": result.clusters, "clustered_samples": result.clustered_samples}
 
 
 @task
 def publish(store: str, threshold: int) -> dict[str, str]:
     """Prevalence by drug x site x month as a table artifact; prevalence over time + clusters as markdown."""
-    target = Store(store)
+    target = Store(store, create=False)
     by_site = prevalence(target, by=("drug", "site", "month"))
     rows = by_site.astype(object).where(by_site.notna(), None).to_dict(orient="records")
     table_id = create_table_artifact(table=rows, key="resistance-prevalence",

@@ -59,15 +59,18 @@ class Commit:
 
 
 class Store:
-    """An analytical store at `url`; created (empty, current schema) on first use."""
+    """An analytical store at `url`; created (empty, current schema) on first use unless `create=False`,
+    which refuses a location holding no store (so a mistyped --store fails instead of answering nothing)."""
 
-    def __init__(self, url: str | os.PathLike[str]) -> None:
+    def __init__(self, url: str | os.PathLike[str], create: bool = True) -> None:
         self.url = str(url)
         self.fs, root = fsspec.core.url_to_fs(self.url)
         self.root = root.rstrip("/") or "/"
         self.is_local = "file" in _protocols(self.fs)
-        self.fs.makedirs(self._path("_commits"), exist_ok=True)
         if not self.fs.exists(self._path("_schema.json")):
+            if not create:
+                raise StoreError(f"no genoflow store at {self.url} (missing _schema.json)")
+            self.fs.makedirs(self._path("_commits"), exist_ok=True)
             self._write_json("_schema.json", {"version": STORE_SCHEMA_VERSION})
 
     def __repr__(self) -> str:

@@ -40,8 +40,11 @@ END = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="collected on or bef
 FAILED = typer.Option(False, "--include-failed-qc", help="count samples that failed QC too")
 
 
-def _store(url: str | None) -> Store:
-    return Store(get_settings(store=url).store)
+def _store(url: str | None, create: bool = False) -> Store:
+    try:
+        return Store(get_settings(store=url).store, create=create)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _day(value: datetime | None) -> date | None:
@@ -206,7 +209,7 @@ def tables(store: str = STORE, fmt: Format = FORMAT, out: Path = OUT) -> None:
 def load_dir(directory: Path = typer.Argument(..., exists=True, file_okay=False),
              batch: str = typer.Option(..., "--batch", help="batch id"), store: str = STORE) -> None:
     """Load a directory of finished ID.report.json files (and optional ID.mask.bed) as one batch."""
-    result = _run(load.load_report_dir, _store(store), directory, batch)
+    result = _run(load.load_report_dir, _store(store, create=True), directory, batch)
     verb = "reloaded" if result.replaced else "loaded"
     typer.echo(f"{verb} batch {result.batch_id}: " + ", ".join(f"{k}={v}" for k, v in result.rows.items()))
 

@@ -33,7 +33,10 @@ _GROUPS: dict[str, str] = {
 
 @contextmanager
 def connect(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection with one view per store table over its live Parquet files."""
+    """An in-memory DuckDB connection with one view per store table over its live Parquet files.
+
+    All files of a table share its schema (a migration rewrites files when a schema changes), so the views
+    do not reconcile schemas by name (that would read every file's footer up front: 0.4 s at 100 batches)."""
     store.require_current_schema()
     con = duckdb.connect(":memory:")
     try:
@@ -49,7 +52,7 @@ def connect(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
                     files_by_table[table].append(prefix + store._path(relative))
         for table, files in files_by_table.items():
             if files:
-                con.read_parquet(files, union_by_name=True, hive_partitioning=False).create_view(table)
+                con.read_parquet(files, hive_partitioning=False).create_view(table)
             else:
                 con.register(table, TABLES[table].empty_table())
         yield con

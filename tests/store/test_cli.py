@@ -66,3 +66,10 @@ def test_clusters_tree_and_errors(loaded):
     assert newick.endswith(";") and all(s in newick for s in ("S1", "S2", "S3"))
     bad = runner.invoke(app, ["prevalence", "--store", loaded.url, "--by", "nonsense"])
     assert bad.exit_code == 2 and "group by must be some of" in bad.output
+
+
+def test_a_mistyped_store_is_refused_not_created(tmp_path):
+    missing = tmp_path / "no-such-store"
+    result = runner.invoke(app, ["prevalence", "--store", str(missing)])
+    assert result.exit_code == 2 and "no genoflow store at" in result.output
+    assert not missing.exists()
