@@ -32,18 +32,19 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.transactions import CommitMode, transaction
 
 from genoflow.profile import SampleInput
 from genoflow.refdata import Reference
 from genoflow.report import DRUGS, Report
 from genoflow.samplesheet import read_samplesheet
 from genoflow.settings import Thresholds, get_settings
-from genoflow.tasks.align import align_outputs, align_sample
+from genoflow.tasks.align import align_outputs, align_sample, align_sample_refresh
 from genoflow.tasks.assess import assess_sample
-from genoflow.tasks.call import call_outputs, call_sample
-from genoflow.tasks.policy import refresh_unless, results_dir, work_dir
+from genoflow.tasks.call import call_outputs, call_sample, call_sample_refresh
+from genoflow.tasks.policy import results_dir, step_for, work_dir
 from genoflow.tasks.provenance import publish_provenance
-from genoflow.tasks.publish import publish_sample, published_files
+from genoflow.tasks.publish import published_files, publish_sample, publish_sample_refresh
 from genoflow.tasks.store import load_into_store
 from genoflow.tasks.validate import validate_sample
 
@@ -144,7 +145,7 @@ def task_runner_for(spec: str, max_workers: int) -> TaskRunner:
         if address:
             return DaskTaskRunner(address=address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": 1, "threads_per_worker": max_workers,
-                                              "processes": False, "dashboard_address": None})
+                                              "processes": False, "dashboard_address": "127.0.0.1:0"})
     raise ValueError(f"unknown runner {spec!r}: use threads, dask or dask=ADDRESS")
 
 
@@ -152,29 +153,35 @@ def task_runner_for(spec: str, max_workers: int) -> TaskRunner:
 @task(name="sample", task_run_name="sample-{inp.sample_id}", cache_policy=NO_CACHE, persist_result=False)
 def process_sample(reference: Reference, inp: SampleInput, outdir: Path, threads: int, thresholds: Thresholds,
                    catalogue_version: str) -> SampleOutcome:
-    """One sample through the steps; each step is a nested task, from cache unless its inputs or outputs changed."""
+    """One sample through the steps; each step is a nested task, from cache unless its inputs or outputs changed.
+
+    Nested tasks would commit their cache records only when this task ends; the eager transaction writes each
+    record as soon as its step finishes, so a kill in the middle of a sample loses only the step it was in.
+    """
     sid = inp.sample_id
     workdir = work_dir(outdir, sid)
     step = "validate"
     try:
-        validated = validate_sample(inp)
-        step = "align"
-        bam = align_sample.with_options(**refresh_unless(align_outputs(workdir, sid)))(
-            reference, validated, workdir, threads)
-        step = "call"
-        called = call_sample.with_options(**refresh_unless(call_outputs(workdir, sid)))(
-            reference, bam, workdir, thresholds)
-        step = "assess"
-        report = assess_sample(reference, validated, called, thresholds, catalogue_version)
-        step = "publish"
-        path = publish_sample.with_options(**refresh_unless(published_files(outdir, sid)))(
-            reference, report, called, outdir)
+        with transaction(commit_mode=CommitMode.EAGER):
+            validated = validate_sample(inp)
+            step = "align"
+            align = step_for(align_outputs(workdir, sid), align_sample, align_sample_refresh)
+            bam = align(reference, validated, workdir, threads)
+            step = "call"
+            call = step_for(call_outputs(workdir, sid), call_sample, call_sample_refresh)
+            called = call(reference, bam, workdir, thresholds)
+            step = "assess"
+            report = assess_sample(reference, validated, called, thresholds, catalogue_version)
+            step = "publish"
+            publish = step_for(published_files(outdir, sid), publish_sample, publish_sample_refresh)
+            path = publish(reference, report, called, outdir)
     except Exception as exc:
         raise SampleFailed(f"{step}: {exc}") from exc
     return outcome_from_report(report, path)
 
 
 def _outcome(sample_id: str, future: PrefectFuture[SampleOutcome]) -> SampleOutcome:
+    future.wait()  # records the final state on the future (otherwise `state` asks the API, which may lag)
     state = future.state
     if state.is_completed():
         return future.result()

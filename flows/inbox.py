@@ -49,13 +49,15 @@ def write_marker(outdir: Path, state: State, flow_run_id: str | None) -> Path:
     return path
 
 
+def batch_resource(batch_dir: Path) -> dict[str, str]:
+    """The event resource of a batch folder: its name and path only (the trigger matches `genoflow.batch.*`)."""
+    return {"prefect.resource.id": f"genoflow.batch.{batch_dir.name}", "prefect.resource.name": batch_dir.name,
+            "genoflow.batch.path": str(batch_dir.resolve())}
+
+
 def emit_batch_arrived(batch_dir: Path):
-    """Tell the Prefect server a batch folder is ready (its deployment trigger then scans the inbox).
-    The event carries the folder name and path only."""
-    return emit_event(event=BATCH_ARRIVED,
-                      resource={"prefect.resource.id": f"genoflow.batch.{batch_dir.name}",
-                                "prefect.resource.name": batch_dir.name,
-                                "genoflow.batch.path": str(batch_dir.resolve())})
+    """Tell the Prefect server a batch folder is ready (the deployment's trigger then scans the inbox)."""
+    return emit_event(event=BATCH_ARRIVED, resource=batch_resource(batch_dir))
 
 
 @flow(name="genoflow-inbox")

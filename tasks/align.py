@@ -9,7 +9,7 @@ from prefect import task
 from genoflow import profile
 from genoflow.profile import Validated
 from genoflow.refdata import Reference
-from genoflow.tasks.policy import retry_unless_input_error, step_cache
+from genoflow.tasks.policy import refreshing, remove_outputs, retry_unless_input_error, step_cache
 
 
 def align_outputs(workdir: Path, sample_id: str) -> list[Path]:
@@ -18,9 +18,13 @@ def align_outputs(workdir: Path, sample_id: str) -> list[Path]:
 
 
 @task(name="align", task_run_name="align-{validated.sample.sample_id}",
-      cache_policy=step_cache("minimap2", "samtools"), persist_result=True,
+      cache_policy=step_cache("minimap2"), persist_result=True,
       retries=1, retry_delay_seconds=10, retry_condition_fn=retry_unless_input_error)
 def align_sample(reference: Reference, validated: Validated, workdir: Path, threads: int) -> Path:
     """Returns the sorted, indexed BAM. Retried once: a killed or out-of-memory subprocess may succeed again."""
     workdir.mkdir(parents=True, exist_ok=True)
+    remove_outputs(align_outputs(workdir, validated.sample.sample_id))
     return profile.align(reference, validated, workdir, threads)
+
+
+align_sample_refresh = refreshing(align_sample)  # for when the step's output files are gone

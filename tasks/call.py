@@ -10,7 +10,7 @@ from genoflow import profile
 from genoflow.profile import Called
 from genoflow.refdata import Reference
 from genoflow.settings import Thresholds
-from genoflow.tasks.policy import retry_unless_input_error, step_cache
+from genoflow.tasks.policy import refreshing, remove_outputs, retry_unless_input_error, step_cache
 
 
 def call_outputs(workdir: Path, sample_id: str) -> list[Path]:
@@ -20,4 +20,8 @@ def call_outputs(workdir: Path, sample_id: str) -> list[Path]:
 @task(name="call", task_run_name="call-{bam.stem}", cache_policy=step_cache("bcftools"), persist_result=True,
       retries=1, retry_delay_seconds=10, retry_condition_fn=retry_unless_input_error)
 def call_sample(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds) -> Called:
+    remove_outputs(call_outputs(workdir, bam.stem))
     return profile.call(reference, bam, workdir, thresholds)
+
+
+call_sample_refresh = refreshing(call_sample)  # for when the step's output files are gone

@@ -5,8 +5,10 @@ step's source (TASK_SOURCE), and its inputs, where every file is represented by 
 of its bytes (so a changed input file, a changed parameter or a new pipeline version misses the cache, and a
 rerun of the same batch hits it; the run id is deliberately not part of the key).
 
-A cached result may name files (a BAM in the sample's work directory, a published report). `refresh_unless`
-makes a step run again, instead of being taken from the cache, when any file it produced is gone.
+A cached result may name files (a BAM in the sample's work directory, a published report). `step_for` picks
+a step's refreshing twin (same task, `refresh_cache=True`, made at import time so it carries the same source
+for TASK_SOURCE even after being pickled to a Dask worker) when any file the step produced is gone: the step
+then runs again and overwrites its cache record, instead of handing on a path that no longer exists.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect.cache_policies import TASK_SOURCE, CachePolicy
 from prefect.client.schemas.objects import State, TaskRun
@@ -29,6 +31,7 @@ from pydantic import BaseModel
 from genoflow import __version__
 from genoflow.refdata import MANIFEST, Reference, sha256_file
 
+T = TypeVar("T")
 _DIGESTS: dict[tuple[str, int, int, int], str] = {}
 
 
@@ -64,9 +67,7 @@ def fingerprint(value: Any) -> Any:
         resolved = value.resolve()
         if resolved.is_file():
             return {"file": str(resolved), "sha256": file_digest(resolved)}
-        if resolved.is_dir():
-            return {"dir": str(resolved)}
-        return {"missing": str(resolved)}
+        return {"path": str(resolved)}  # a directory, or a folder/file a step is about to create
     if isinstance(value, Reference):
         return {"reference_fasta": value.fasta_sha256, "manifest": _manifest_digest()}
     if isinstance(value, BaseModel):
@@ -104,10 +105,21 @@ def step_cache(*tools: str) -> CachePolicy:
     return StepInputs(tools=tools) + TASK_SOURCE
 
 
-def refresh_unless(outputs: Iterable[Path]) -> dict[str, bool]:
-    """`task.with_options(**refresh_unless(files))`: run again (and overwrite the cache record) when any of the
-    files the step produces is missing, so a cached result never names a file that is not there."""
-    return {"refresh_cache": True} if not all(p.exists() for p in outputs) else {}
+def refreshing(step: T) -> T:
+    """The same step, run even when cached and overwriting its cache record (see `step_for`)."""
+    return step.with_options(refresh_cache=True)
+
+
+def step_for(outputs: Iterable[Path], step: T, refreshing_step: T) -> T:
+    """`step` (cache allowed) while all of its output files exist, else its refreshing twin."""
+    return step if all(p.exists() for p in outputs) else refreshing_step
+
+
+def remove_outputs(outputs: Iterable[Path]) -> None:
+    """Delete a step's previous outputs before it runs again. They may be hard links to published files (see
+    tasks/publish.py), which a tool writing in place would otherwise change underneath the published copy."""
+    for path in outputs:
+        path.unlink(missing_ok=True)
 
 
 def retry_unless_input_error(task: Any, task_run: TaskRun, state: State) -> bool:

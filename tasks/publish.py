@@ -19,7 +19,7 @@ from genoflow import profile
 from genoflow.profile import Called
 from genoflow.refdata import Reference
 from genoflow.report import Report
-from genoflow.tasks.policy import retry_unless_input_error, step_cache
+from genoflow.tasks.policy import refreshing, retry_unless_input_error, step_cache
 
 PUBLISHED = (".bam", ".bam.bai", ".vcf.gz", ".vcf.gz.tbi", ".depth.npz", ".report.html", ".report.json")
 
@@ -54,3 +54,6 @@ def stage(called: Called) -> Called:
 def publish_sample(reference: Reference, report: Report, called: Called, outdir: Path) -> Path:
     """Returns the published report.json path. File-system errors (full or flaky disks) are retried with backoff."""
     return profile.publish(reference, report, stage(called), outdir)
+
+
+publish_sample_refresh = refreshing(publish_sample)  # for when the step's output files are gone
