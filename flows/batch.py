@@ -5,9 +5,9 @@
 Per sample (one `sample-ID` task running its steps as nested, individually cached and retried tasks):
 validate -> align -> call -> assess -> publish. A failing sample fails alone with its reason; the others
 finish. Batch-level steps follow: store load (`genoflow.store`), then provenance (bundles, IPFS pins, Merkle
-receipts, one anchor: `tasks/provenance.py`, skipped unless an anchor backend is configured). Persisted results live in `outdir/.prefect-results` and
-every step's cache key is content-based, so rerunning after a crash or kill resumes: finished samples come
-from the cache with their outputs untouched.
+receipts, one anchor: `tasks/provenance.py`, skipped unless an anchor backend is configured). Persisted
+results live in `outdir/.prefect-results` and every step's cache key is content-based, so rerunning after a
+crash or kill resumes: finished steps come from the cache and finished outputs are left untouched.
 
 Final state: Completed when every sample finished; Completed named "Partial" (message naming the failed
 samples and why) when some failed, because a bad sample is bad input that rerunning cannot fix and the others'
