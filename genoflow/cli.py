@@ -100,6 +100,39 @@ def profile(
 
 
 @app.command()
+def demo(
+    outdir: Path = typer.Option(Path("demo-output"), help="inbox, results, store and provenance go here"),
+    depth: float = typer.Option(25.0, help="simulated read depth of each demo sample"),
+    data_dir: Path | None = typer.Option(None, help="reference data cache (GENOFLOW_DATA_DIR)"),
+) -> None:
+    """Generate the embedded demo batch (simulated reads, planted mutations) and run the whole batch flow on it."""
+    from genoflow.batch_cli import prefect_environment
+    from genoflow.demo import DEMO_SAMPLES, make_demo_batch
+
+    prefect_environment()
+    reference = _reference(data_dir)
+    batch_dir = outdir / "inbox" / "demo-batch"
+    typer.echo(f"simulating {len(DEMO_SAMPLES)} whole-genome samples at {depth:g}x in {batch_dir} ...")
+    sheet = make_demo_batch(reference, batch_dir, depth=depth)
+    for sample_id, _, _, _, expected in DEMO_SAMPLES:
+        typer.echo(f"  {sample_id}: planted {expected}")
+    from genoflow.flows.batch import run_batch, summary_of
+
+    results, store = outdir / "results", outdir / "store"
+    state = run_batch(sheet, results, store=str(store), anchor="simnet", data_dir=data_dir)
+    summary = summary_of(state)
+    if summary is None or summary.failed or not state.is_completed():
+        raise typer.Exit(_fail(f"demo batch did not complete: {state.name} {state.message or ''}"))
+    typer.echo(f"\nbatch {summary.batch_id}: {len(summary.done)} samples")
+    for sample in summary.samples:
+        typer.echo(f"  {sample.sample_id}\t{sample.who_category}\t{sample.report}")
+        typer.echo(f"  {'':10}\t{str(sample.report).replace('.report.json', '.report.html')}")
+    first = summary.samples[0].report
+    typer.echo(f"\nstore: {store}  (try: genoflow query prevalence --store {store})")
+    typer.echo(f"verify a report against its anchor: GENOFLOW_STORE={store} genoflow verify {first}")
+
+
+@app.command()
 def schema(out: Path = typer.Option(Path("docs/report.schema.json"), help="where to write the schema")) -> None:
     """Export the report.json JSON Schema."""
     from genoflow.report import json_schema

@@ -104,7 +104,9 @@ def simulate_pairs(
                 for i in range(bisect.bisect_right(starts, start + len(fragment)) - 1, -1, -1):
                     v = planted[i]
                     offset = v.pos - 1 - start
-                    if offset < 0:
+                    if offset < 0:  # a deletion that began upstream removes this fragment's first bases
+                        if offset + len(v.ref) > 0 and len(v.alt) < len(v.ref) and (v.af >= 1.0 or rng.random() < v.af):
+                            fragment = fragment[offset + len(v.ref) :]
                         break
                     if v.af >= 1.0 or rng.random() < v.af:
                         fragment = fragment[:offset] + v.alt + fragment[offset + len(v.ref) :]

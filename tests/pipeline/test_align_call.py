@@ -90,3 +90,15 @@ def test_contaminant_reads_do_not_map(reference: Reference, mirror: Path, tmp_pa
 def test_minority_quality_score_grows_with_evidence() -> None:
     assert _binomial_qual(0, 50) == 0.0
     assert _binomial_qual(2, 100) < 20 < _binomial_qual(10, 100) < _binomial_qual(30, 100)
+
+
+def test_planted_large_deletion_has_no_reads(reference: Reference, tmp_path: Path) -> None:
+    from genoflow.simulate import PlantedVariant, simulate_pairs
+
+    start, end = 2_153_889, 2_156_111  # katG
+    deletion = PlantedVariant(start - 1, reference.sequence[start - 2 : end], reference.sequence[start - 2])
+    r1, r2 = tmp_path / "d_R1.fastq.gz", tmp_path / "d_R2.fastq.gz"
+    simulate_pairs(reference.sequence, r1, r2, variants=[deletion], regions=[(start - 3000, end + 3000)], depth=40)
+    coverage = coverage_from_bam(align_reads(reference, [r1, r2], tmp_path / "d.bam", "d"), len(reference.sequence), 20)
+    assert coverage.depth[start + 200 : end - 200].max() == 0
+    assert coverage.depth[start - 1500] > 15 and coverage.depth[end + 1500] > 15
