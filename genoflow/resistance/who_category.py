@@ -4,7 +4,8 @@ RR-TB: rifampicin R. MDR-TB: rifampicin R + isoniazid R. pre-XDR-TB: RR/MDR + a 
 (levofloxacin or moxifloxacin) R. XDR-TB: pre-XDR + bedaquiline or linezolid R. Hr-TB: isoniazid R with
 rifampicin S. A category is never raised past what the calls prove: a not-determinable (F) call on a drug
 that could raise it is named in the category, e.g. "MDR-TB (fluoroquinolones undetermined)". Without a
-rifampicin determination (F) the category is "undetermined".
+rifampicin determination (F) the category is "undetermined"; with no resistance found but some drugs F it
+names them: "no resistance detected (streptomycin undetermined)".
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def who_category(calls: list[DrugCall]) -> str:
         return "Hr-TB" if rif == "S" else "Hr-TB (rifampicin uncertain)"
     if any(v == "R" for v in c.values()):
         return "other drug resistance"
-    if any(v == "F" for v in c.values()):
-        return "undetermined"
+    undetermined = sorted(d for d, v in c.items() if v == "F")
+    if undetermined:
+        return f"no resistance detected ({', '.join(undetermined)} undetermined)"
     return "susceptible"

@@ -26,7 +26,7 @@ def _calls(default: str = "S", **calls: str) -> list[DrugCall]:
         ({"rifampicin": "F", "isoniazid": "R"}, "undetermined"),
         ({"streptomycin": "R"}, "other drug resistance"),
         ({"rifampicin": "R", "levofloxacin": "F"}, "RR-TB (fluoroquinolones undetermined)"),
-        ({"ethambutol": "F"}, "undetermined"),
+        ({"ethambutol": "F"}, "no resistance detected (ethambutol undetermined)"),
         ({"ethambutol": "U"}, "susceptible"),
     ],
 )
