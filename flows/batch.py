@@ -30,7 +30,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 
@@ -51,6 +51,10 @@ from genoflow.tasks.validate import validate_sample
 
 class SampleFailed(RuntimeError):
     """A sample's step failed; the message names the step and the cause."""
+
+
+class BatchFailed(RuntimeError):
+    """Every sample of a batch failed; the message names each with its reason."""
 
 
 @dataclass(frozen=True)
@@ -251,11 +255,12 @@ def publish_artifacts(summary: BatchSummary) -> None:
 
 
 def final_state(summary: BatchSummary) -> BatchSummary | State:
+    """The summary (Completed), a Completed state named Partial carrying it, or BatchFailed raised."""
     if not summary.failed:
         return summary
     why = "; ".join(f"{s.sample_id} ({s.reason})" for s in summary.failed)
     if not summary.done:
-        return Failed(message=f"all {len(summary.samples)} samples failed: {why}", data=summary)
+        raise BatchFailed(f"all {len(summary.samples)} samples failed: {why}")
     return Completed(name="Partial", data=summary,
                      message=f"{len(summary.failed)} of {len(summary.samples)} samples failed: {why}")
 
@@ -271,9 +276,9 @@ def run_batch(sheet: Path, outdir: Path, *, runner: str = "threads", concurrency
 
 
 def summary_of(state: State) -> BatchSummary | None:
-    """The BatchSummary a finished batch run returned (also for Partial and all-failed runs), else None."""
+    """The BatchSummary a finished batch run returned (also for a Partial run); None for a Failed run."""
     value = state.result(raise_on_failure=False)
     return value if isinstance(value, BatchSummary) else None
 
 
-__all__: Sequence[str] = ("BatchSummary", "SampleOutcome", "batch", "run_batch", "summary_of", "task_runner_for")
+__all__: Sequence[str] = ("BatchFailed", "BatchSummary", "SampleOutcome", "batch", "run_batch", "summary_of", "task_runner_for")

@@ -18,13 +18,17 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.events import emit_event
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import State
 
 from genoflow.flows.batch import run_batch, summary_of
 
 SHEET = "samplesheet.csv"
 MARKER = ".genoflow-done.json"
 BATCH_ARRIVED = "genoflow.batch.arrived"
+
+
+class InboxBatchesFailed(RuntimeError):
+    """Some batch runs of a scan failed (the others ran); the message names each with its reason."""
 
 
 def new_batches(inbox_dir: Path, results_dir: Path) -> list[Path]:
@@ -62,7 +66,7 @@ def emit_batch_arrived(batch_dir: Path):
 
 @flow(name="genoflow-inbox")
 def inbox(inbox_dir: Path, results_dir: Path, runner: str = "threads", store: str | None = None,
-          anchor: str | None = None) -> list[dict[str, str | None]] | State:
+          anchor: str | None = None) -> list[dict[str, str | None]]:
     """Run every new batch in `inbox_dir` into `results_dir/<batch>`; Failed if any batch run failed."""
     logger = get_run_logger()
     inbox_dir, results_dir = Path(os.path.abspath(inbox_dir)), Path(os.path.abspath(results_dir))
@@ -79,6 +83,6 @@ def inbox(inbox_dir: Path, results_dir: Path, runner: str = "threads", store: st
                     "finished": "yes" if state.is_completed() else "no"})
     failed = [r for r in ran if r["finished"] == "no"]
     if failed:
-        return Failed(message="batches failed (retried at the next scan): " +
-                      "; ".join(f"{r['batch']}: {r['message']}" for r in failed), data=ran)
+        raise InboxBatchesFailed("batches failed (retried at the next scan): " +
+                                 "; ".join(f"{r['batch']}: {r['message']}" for r in failed))
     return ran

@@ -52,10 +52,12 @@ def batch(
     """Run a batch through the Prefect flow (on an embedded server unless PREFECT_API_URL is set)."""
     prefect_environment()
     from genoflow.samplesheet import SampleSheetError, read_samplesheet
+    from genoflow.store.backend import StoreError, check_batch_id
 
-    try:
-        read_samplesheet(sheet)  # fail fast, before Prefect starts; the flow checks it again
-    except SampleSheetError as exc:
+    try:  # fail fast, before Prefect starts; the flow checks both again
+        read_samplesheet(sheet)
+        check_batch_id(batch_id or sheet.resolve().parent.name)
+    except (SampleSheetError, StoreError) as exc:
         raise typer.Exit(_fail(str(exc)))
     from genoflow.flows.batch import run_batch, summary_of
 

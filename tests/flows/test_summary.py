@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from genoflow.flows.batch import (
-    BatchSummary, SampleOutcome, artifact_key, final_state, summary_markdown, summary_of, summary_table,
+    BatchFailed, BatchSummary, SampleOutcome, artifact_key, final_state, summary_markdown, summary_of, summary_table,
     task_runner_for,
 )
 
@@ -39,9 +39,9 @@ def test_final_state_partial_failed_or_plain_summary():
     partial = final_state(BatchSummary("B1", Path("/o"), (DONE, FAILED)))
     assert partial.is_completed() and partial.name == "Partial"
     assert partial.message.startswith("1 of 2 samples failed: S3 (validate: S3_R1.fastq.gz")
-    failed = final_state(BatchSummary("B1", Path("/o"), (FAILED,)))
-    assert failed.is_failed() and failed.message.startswith("all 1 samples failed")
-    assert summary_of(failed).failed == [FAILED]
+    with pytest.raises(BatchFailed, match=r"all 1 samples failed: S3 \(validate: S3_R1.fastq.gz"):
+        final_state(BatchSummary("B1", Path("/o"), (FAILED,)))
+    assert summary_of(partial).failed == [FAILED]
 
 
 def test_artifact_keys_are_what_prefect_accepts():
