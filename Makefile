@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export GENOFLOW_MIRROR := $(MIRROR)
 
-.PHONY: install refdata demo test test-python test-contracts ui bench clean
+.PHONY: install refdata demo test test-python test-contracts ui bench bench-accuracy clean
 install: .venv/.installed .cache/system.ok refdata contracts/node_modules/.installed ipfs-node/node_modules/.installed
 
 .cache/system.ok: scripts/install-system.sh
@@ -56,6 +56,9 @@ bench: install
 	$(PY) bench/ipfs_bench.py
 	$(PY) bench/anchor_bench.py
 	$(PY) bench/provenance_bench.py
+
+bench-accuracy: install
+	$(PY) bench/accuracy/run.py --depth 30
 
 clean:
 	rm -rf .venv .cache demo-output genoflow-store contracts/node_modules ipfs-node/node_modules

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import typer
 
+from genoflow.settings import get_settings
+
 PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -101,6 +103,7 @@ def server(
     pool: str = typer.Option("genoflow", help="process work pool name (must match prefect.yaml)"),
     inbox: Path = typer.Option(Path("inbox"), help="where batch folders arrive (GENOFLOW_INBOX)"),
     results: Path = typer.Option(Path("results"), help="where batch results go (GENOFLOW_RESULTS)"),
+    store: str | None = typer.Option(None, help="analytical store URL (GENOFLOW_STORE)"),
     project: Path = typer.Option(PROJECT_DIR, help="folder holding prefect.yaml"),
 ) -> None:
     """Start the Prefect server + UI, a process work pool and worker, and apply the deployments in prefect.yaml."""
@@ -110,8 +113,12 @@ def server(
     inbox.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
     api = f"http://{host}:{port}/api"
+    store_url = store or get_settings().store
+    if "://" not in store_url:
+        store_url = str(Path(store_url).resolve())
     env = prefect_environment({**os.environ, "PREFECT_API_URL": api, "GENOFLOW_PROJECT_DIR": str(project),
-                               "GENOFLOW_INBOX": str(inbox), "GENOFLOW_RESULTS": str(results)})
+                               "GENOFLOW_INBOX": str(inbox), "GENOFLOW_RESULTS": str(results),
+                               "GENOFLOW_STORE": store_url})
     prefect = [sys.executable, "-m", "prefect"]
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -124,7 +131,8 @@ def server(
         children.append(subprocess.Popen([*prefect, "worker", "start", "--pool", pool], env=env, cwd=project))
         typer.echo(f"\nPrefect UI: http://{host}:{port}  (API {api})\n"
                    f"Deployment genoflow-inbox/nightly-inbox scans {inbox} nightly and on `genoflow batch-arrived DIR`;"
-                   f"\nresults go to {results}/<batch>. Ctrl-C stops the worker and the server.")
+                   f"\nresults go to {results}/<batch>; genoflow-surveillance/weekly-surveillance refreshes {store_url}"
+                   f" every Monday.\nCtrl-C stops the worker and the server.")
         children[0].wait()
     except (KeyboardInterrupt, subprocess.CalledProcessError, TimeoutError) as exc:
         if not isinstance(exc, KeyboardInterrupt):

@@ -28,6 +28,17 @@ class Coverage:
                             counts=np.array([self.primary_reads, self.mapped_reads], dtype=np.int64))
         return path
 
+    def low_intervals(self, min_depth: int) -> list[tuple[int, int]]:
+        """Maximal runs of positions below min_depth, as BED (0-based start, exclusive end)."""
+        low = np.concatenate(([False], self.depth < min_depth, [False]))
+        edges = np.flatnonzero(low[1:] != low[:-1])
+        return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+    def write_mask_bed(self, path: Path, min_depth: int) -> Path:
+        """The low-coverage mask (positions below min_depth) as BED, for SNP distances that ignore gaps."""
+        path.write_text("".join(f"{CHROM}\t{s}\t{e}\n" for s, e in self.low_intervals(min_depth)))
+        return path
+
     @classmethod
     def load(cls, path: Path) -> "Coverage":
         with np.load(path) as z:

@@ -27,6 +27,10 @@ from genoflow.tools import version
 from genoflow.validate import ReadStats, validate_inputs, validate_sample_id
 
 
+ANALYSIS_FILES = (".bam", ".bam.bai", ".vcf.gz", ".vcf.gz.tbi", ".depth.npz")  # made by align and call
+PUBLISHED = (*ANALYSIS_FILES, ".mask.bed", ".report.html", ".report.json")  # report.json last: marks completion
+
+
 @dataclass(frozen=True)
 class SampleInput:
     """What a sample sheet row (or the profile command line) says about one sample."""
@@ -116,17 +120,21 @@ def assess(reference: Reference, v: Validated, called: Called, thresholds: Thres
 
 
 def publish(reference: Reference, report: Report, called: Called, outdir: Path) -> Path:
-    """Write report.json + report.html beside BAM/VCF/depth and move all into outdir; returns the report path."""
+    """Write report.json, report.html and the low-coverage mask beside BAM/VCF/depth, then move all into outdir.
+
+    Returns the report path.
+    """
     from genoflow.resistance import render_html
 
     sid = report.sample.sample_id
     workdir = called.bam.parent
+    coverage = Coverage.load(called.coverage)
+    coverage.write_mask_bed(workdir / f"{sid}.mask.bed", int(report.pipeline.parameters["min_depth"]))
     report.write(workdir / f"{sid}.report.json")
-    html = render_html(report, Coverage.load(called.coverage).depth, reference)
-    (workdir / f"{sid}.report.html").write_text(html, encoding="utf-8")
+    (workdir / f"{sid}.report.html").write_text(render_html(report, coverage.depth, reference), encoding="utf-8")
     outdir.mkdir(parents=True, exist_ok=True)
-    for suffix in (".bam", ".bam.bai", ".vcf.gz", ".vcf.gz.tbi", ".depth.npz", ".report.html", ".report.json"):
-        (workdir / f"{sid}{suffix}").replace(outdir / f"{sid}{suffix}")  # report.json last: it marks completion
+    for suffix in PUBLISHED:
+        (workdir / f"{sid}{suffix}").replace(outdir / f"{sid}{suffix}")
     return outdir / f"{sid}.report.json"
 
 

@@ -21,8 +21,9 @@ def require(program: str) -> str:
 
 def version(program: str) -> str:
     """First line of `program --version` (minimap2 prints just the number)."""
-    out = subprocess.run([require(program), "--version"], capture_output=True, text=True, check=False)
-    return f"{program} {(out.stdout or out.stderr).splitlines()[0].split()[-1]}"
+    out = subprocess.run([require(program), "--version"], capture_output=True, check=False)
+    text = (out.stdout or out.stderr).decode(errors="replace")  # samtools prints a non-UTF-8 byte
+    return f"{program} {text.splitlines()[0].split()[-1]}"
 
 
 def run_pipeline(commands: Sequence[Sequence[str]], stdout: Path | None = None, stdin: Path | None = None) -> None:

@@ -16,13 +16,10 @@ from prefect import task
 from prefect.tasks import exponential_backoff
 
 from genoflow import profile
-from genoflow.profile import Called
+from genoflow.profile import ANALYSIS_FILES, PUBLISHED, Called
 from genoflow.refdata import Reference
 from genoflow.report import Report
 from genoflow.tasks.policy import refreshing, retry_unless_input_error, step_cache
-
-PUBLISHED = (".bam", ".bam.bai", ".vcf.gz", ".vcf.gz.tbi", ".depth.npz", ".report.html", ".report.json")
-
 
 def published_files(outdir: Path, sample_id: str) -> list[Path]:
     return [outdir / f"{sample_id}{suffix}" for suffix in PUBLISHED]
@@ -42,7 +39,7 @@ def stage(called: Called) -> Called:
     staging = called.bam.parent / "publish"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for suffix in PUBLISHED[:5]:
+    for suffix in ANALYSIS_FILES:
         _link_or_copy(called.bam.parent / f"{sid}{suffix}", staging / f"{sid}{suffix}")
     return Called(staging / f"{sid}.bam", staging / f"{sid}.vcf.gz", staging / f"{sid}.depth.npz",
                   called.variants)

@@ -13,7 +13,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from genoflow.report import Report
 
 
 @task(name="store-load", task_run_name="store-load-{batch_id}", cache_policy=NO_CACHE, persist_result=False,
@@ -21,10 +20,7 @@ from genoflow.report import Report
 def load_into_store(store_url: str, batch_id: str, report_paths: Sequence[Path],
                     patient_ids: Mapping[str, str]) -> dict[str, int]:
     """Returns rows per table. `patient_ids` reaches the store only, which keeps a keyed hash of each."""
-    from genoflow.store import Store, load_batch
+    from genoflow.store import Store
+    from genoflow.store.load import load_report_files
 
-    reports = [Report.read(path) for path in report_paths]
-    loaded = {r.sample.sample_id for r in reports}
-    result = load_batch(Store(store_url), batch_id, reports,
-                        patient_ids={sid: pid for sid, pid in patient_ids.items() if sid in loaded})
-    return dict(result.rows)
+    return dict(load_report_files(Store(store_url), batch_id, report_paths, patient_ids).rows)

@@ -85,13 +85,19 @@ def record_artifacts(store: Store, batch_id: str, rows: Sequence[ArtifactRow]) -
 
 def load_report_dir(store: Store, directory: Path, batch_id: str,
                     patient_ids: Mapping[str, str] | None = None) -> LoadResult:
-    """Load every `*.report.json` in `directory` as batch `batch_id`; an optional `ID.mask.bed` next to a
-    report (BED: chrom, 0-based start, end) gives that sample's low-coverage intervals."""
+    """Load every `*.report.json` in `directory` as batch `batch_id` (see `load_report_files`)."""
     paths = sorted(Path(directory).glob("*.report.json"))
     if not paths:
         raise StoreError(f"{directory}: no *.report.json files")
+    return load_report_files(store, batch_id, paths, patient_ids)
+
+
+def load_report_files(store: Store, batch_id: str, paths: Sequence[Path],
+                      patient_ids: Mapping[str, str] | None = None) -> LoadResult:
+    """Load these `ID.report.json` files as one batch; an optional `ID.mask.bed` next to a report (BED: chrom,
+    0-based start, end; written by `genoflow profile`) gives that sample's low-coverage intervals."""
     reports, masks = [], {}
-    for path in paths:
+    for path in map(Path, paths):
         try:
             report = Report.read(path)
         except (ValidationError, ValueError) as exc:
@@ -100,6 +106,8 @@ def load_report_dir(store: Store, directory: Path, batch_id: str,
         bed = path.with_name(path.name[: -len(".report.json")] + ".mask.bed")
         if bed.exists():
             masks[report.sample.sample_id] = read_mask_bed(bed)
+    loaded = {r.sample.sample_id for r in reports}
+    patient_ids = {sid: pid for sid, pid in (patient_ids or {}).items() if sid in loaded}
     return load_batch(store, batch_id, reports, patient_ids=patient_ids, masks=masks)
 
 

@@ -17,8 +17,9 @@ from genoflow.batch_cli import app
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _deployment() -> dict:
-    (deployment,) = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
+def _deployment(name: str = "nightly-inbox") -> dict:
+    (deployment,) = [d for d in yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
+                     if d["name"] == name]
     return deployment
 
 
@@ -51,13 +52,15 @@ def test_prefect_deploy_applies_schedule_trigger_and_limit(prefect_server, tmp_p
         client.create_work_pool(WorkPoolCreate(name=_deployment()["work_pool"]["name"], type="process"),
                                 overwrite=True)
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "GENOFLOW_PROJECT_DIR": str(REPO),
-           "GENOFLOW_INBOX": str(tmp_path / "inbox"), "GENOFLOW_RESULTS": str(tmp_path / "results")}
+           "GENOFLOW_INBOX": str(tmp_path / "inbox"), "GENOFLOW_RESULTS": str(tmp_path / "results"),
+           "GENOFLOW_STORE": str(tmp_path / "store")}
     done = subprocess.run([sys.executable, "-m", "prefect", "deploy", "--all", "--no-prompt"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("genoflow-inbox/nightly-inbox")
         triggers = client.read_automations_by_name("batch-arrived")
+        weekly = client.read_deployment_by_name("surveillance/weekly-surveillance")
     (schedule,) = deployment.schedules
     assert schedule.schedule.cron == "0 2 * * *" and schedule.schedule.timezone == "Europe/London" and schedule.active
     assert deployment.global_concurrency_limit.limit == 1
@@ -65,6 +68,9 @@ def test_prefect_deploy_applies_schedule_trigger_and_limit(prefect_server, tmp_p
                                      "runner": "threads"}
     assert deployment.pull_steps[0]["prefect.deployments.steps.set_working_directory"]["directory"] == str(REPO)
     assert triggers and triggers[0].trigger.expect == {"genoflow.batch.arrived"}
+    (weekly_schedule,) = weekly.schedules
+    assert weekly_schedule.schedule.cron == "0 6 * * 1" and weekly_schedule.active
+    assert weekly.parameters == {"store": str(tmp_path / "store"), "threshold": 12}
 
 
 def test_batch_command_rejects_a_bad_sheet_before_starting_prefect(tmp_path):

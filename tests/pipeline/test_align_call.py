@@ -102,3 +102,12 @@ def test_planted_large_deletion_has_no_reads(reference: Reference, tmp_path: Pat
     coverage = coverage_from_bam(align_reads(reference, [r1, r2], tmp_path / "d.bam", "d"), len(reference.sequence), 20)
     assert coverage.depth[start + 200 : end - 200].max() == 0
     assert coverage.depth[start - 1500] > 15 and coverage.depth[end + 1500] > 15
+
+
+def test_low_coverage_mask_is_bed_of_maximal_runs(tmp_path: Path) -> None:
+    import numpy as np
+
+    coverage = Coverage(np.array([0, 0, 12, 15, 3, 11, 10, 9, 9], dtype=np.int32), 10, 10)
+    assert coverage.low_intervals(10) == [(0, 2), (4, 5), (7, 9)]
+    bed = coverage.write_mask_bed(tmp_path / "m.bed", 10).read_text().splitlines()
+    assert bed == [f"{CHROM}\t0\t2", f"{CHROM}\t4\t5", f"{CHROM}\t7\t9"]
