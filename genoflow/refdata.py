@@ -152,8 +152,9 @@ def fetch(data_dir: Path, mirror: Path | None = None, force: bool = False) -> di
 
 def build_indexes(data_dir: Path) -> None:
     """faidx, minimap2 index, gene table and resistance-locus table (rebuilt only when missing)."""
-    import mappy
     import pysam
+
+    from genoflow.tools import run_pipeline
 
     fasta = data_dir / "NC_000962.3.fasta.gz"
     if not (data_dir / (fasta.name + ".fai")).exists() or not (data_dir / (fasta.name + ".gzi")).exists():
@@ -161,7 +162,7 @@ def build_indexes(data_dir: Path) -> None:
     mmi = data_dir / "NC_000962.3.sr.mmi"
     if not mmi.exists():
         tmp = data_dir / "NC_000962.3.sr.mmi.part"
-        mappy.Aligner(str(fasta), preset="sr", fn_idx_out=str(tmp))
+        run_pipeline([["minimap2", "-x", "sr", "-d", str(tmp), str(fasta)]])  # the same binary that aligns
         tmp.replace(mmi)
     genes = data_dir / "genes.tsv"
     if not genes.exists():
