@@ -20,7 +20,7 @@ from genoflow.call import call_variants
 from genoflow.coverage import Coverage, coverage_from_bam
 from genoflow.qc import qc_report
 from genoflow.refdata import CHROM, Reference, sha256_file
-from genoflow.report import InputFile, Pipeline, Report, Sample
+from genoflow.report import InputFile, Pipeline, Report, Sample, Variant
 from genoflow.settings import Thresholds
 from genoflow.simulate import shred
 from genoflow.tools import version
@@ -56,7 +56,7 @@ class Called:
     bam: Path
     vcf: Path
     coverage: Path
-    variants: list = field(hash=False)
+    variants: list[Variant] = field(hash=False)
 
 
 def validate(inp: SampleInput) -> Validated:

@@ -1,13 +1,21 @@
-"""Shared fixtures: reference data copied from the local mirror (../shared/data, or GENOFLOW_MIRROR)."""
+"""Shared fixtures: reference data copied from the local mirror (../shared/data, or GENOFLOW_MIRROR) and one
+temporary Prefect server per session."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from genoflow import refdata
+# Before anything imports prefect: no telemetry, a throwaway PREFECT_HOME, patience on a busy machine.
+for _name, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                      "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90"}.items():
+    os.environ.setdefault(_name, _value)
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="genoflow-prefect-home-"))
+
+from genoflow import refdata  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("GENOFLOW_MIRROR", REPO.parent / "shared" / "data"))
@@ -24,3 +32,12 @@ def reference() -> refdata.Reference:
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     return MIRROR
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server (SQLite) for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

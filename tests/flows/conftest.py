@@ -1,22 +1,14 @@
-"""Fixtures for the flow tests: one temporary Prefect server per session, simulated regional reads."""
+"""Fixtures for the flow tests: simulated regional reads (the Prefect server fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
-# Before anything imports prefect: no telemetry, a throwaway PREFECT_HOME, patience on a busy machine.
-for _name, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                      "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90"}.items():
-    os.environ.setdefault(_name, _value)
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="genoflow-prefect-home-"))
-
-from genoflow.settings import Thresholds  # noqa: E402
-from genoflow.simulate import PlantedVariant, simulate_pairs  # noqa: E402
+from genoflow.settings import Thresholds
+from genoflow.simulate import PlantedVariant, simulate_pairs
 
 # Reads over rpoB and katG only keep each sample to seconds; QC depth/breadth minimums are off for them.
 REGIONS = [(759000, 764000), (2153500, 2156500)]
@@ -28,14 +20,6 @@ PLANTED = {
     "S2": [PlantedVariant(2155168, "C", "G")],                                   # katG S315T
     "S3": [],
 }
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture(scope="session")

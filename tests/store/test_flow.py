@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
-import pytest
-
 from genoflow.store import connect, load_batch
-
-
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    os.environ.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                      PREFECT_HOME=str(tmp_path_factory.mktemp("prefect-home")))
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 def test_surveillance_flow_publishes_prevalence_and_plot(prefect_server, store, report_factory):
