@@ -1,8 +1,8 @@
 ;; data-registry: one anchor per genoflow batch.
 ;; A registered, active facility (user-identity) with a running subscription (subscription-access)
 ;; anchors a batch Merkle root with its sample count, report schema version and manifest CID.
-;; A root can be anchored once; the registrant or the contract owner may later revoke it or mark it
-;; superseded by another anchored root. Authorisation uses contract-caller throughout.
+;; A root can be anchored once; the registrant (while still an active facility) or the contract owner
+;; may later revoke it or mark it superseded by another anchored root. Authorisation uses contract-caller throughout.
 
 (define-constant CONTRACT-OWNER tx-sender)
 
@@ -67,11 +67,14 @@
     (print { event: "anchored", root: root, registrant: contract-caller, count: count, schema: schema, cid: cid })
     (ok stacks-block-height)))
 
-;; The stored record for an active anchor that contract-caller may change.
+;; The stored record for an active anchor that contract-caller may change: the contract owner always
+;; may; the registrant only while it is still an active facility, so a deactivated (retired or
+;; compromised) facility key cannot revoke or supersede its past anchors.
 (define-private (mutable-anchor (root (buff 32)))
-  (let ((record (unwrap! (map-get? anchors root) ERR-NOT-FOUND)))
-    (asserts! (or (is-eq contract-caller (get registrant record)) (is-eq contract-caller CONTRACT-OWNER))
-              ERR-NOT-AUTHORIZED)
+  (let ((record (unwrap! (map-get? anchors root) ERR-NOT-FOUND))
+        (by-owner (is-eq contract-caller CONTRACT-OWNER)))
+    (asserts! (or by-owner (is-eq contract-caller (get registrant record))) ERR-NOT-AUTHORIZED)
+    (asserts! (or by-owner (contract-call? .user-identity is-facility contract-caller)) ERR-NOT-FACILITY)
     (asserts! (is-eq (get status record) STATUS-ACTIVE) ERR-NOT-ACTIVE)
     (ok record)))
 

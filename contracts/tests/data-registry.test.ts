@@ -129,6 +129,20 @@ describe("data-registry", () => {
       ledger.expectErr(anchor(facility, root(21)), ERR.NOT_FACILITY);
     });
 
+    it("refuses revoke and supersede by a deactivated registrant; the owner still may", () => {
+      register(facility);
+      subscribe(facility);
+      anchor(facility, root(24));
+      anchor(facility, root(25));
+      const { result } = simnet.callPublicFn("user-identity", "set-active", [Cl.principal(facility), Cl.bool(false)], deployer);
+      expect(result).toBeOk(Cl.bool(true));
+      ledger.expectErr(call("revoke", [root(24)], facility), ERR.NOT_FACILITY);
+      ledger.expectErr(call("supersede", [root(24), root(25)], facility), ERR.NOT_FACILITY);
+      expect((lookup(root(24)) as any).value.value.status).toBeAscii("active");
+      expect(call("revoke", [root(24)], deployer)).toBeOk(Cl.bool(true));
+      expect((lookup(root(24)) as any).value.value.status).toBeAscii("revoked");
+    });
+
     it("refuses a facility without a subscription, and after it expires", () => {
       register(facility);
       ledger.expectErr(anchor(facility, root(22)), ERR.SUBSCRIPTION_INACTIVE);
