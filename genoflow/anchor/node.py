@@ -53,15 +53,24 @@ class NodeProcess:
         if executable is None:
             raise BridgeError(f"`{node}` is not on PATH; the anchor bridges need Node.js 20")
         self.script = script
-        self._log = open(log_path, "w")
-        self._proc = subprocess.Popen(
-            [executable, str(script), *args], cwd=script.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._log, text=True, env={**os.environ, **(env or {})}, bufsize=1)
-        self._replies: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True, name=f"{script.name}-stdout").start()
+        self._dead: str | None = None  # why the process was given up on; set once, never cleared
         self._next_id = 0
         self._lock = threading.Lock()
-        self.ready = self._receive(None, start_timeout)
+        self._replies: queue.Queue[str | None] = queue.Queue()
+        self._log = open(log_path, "w")
+        try:
+            self._proc = subprocess.Popen(
+                [executable, str(script), *args], cwd=script.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=self._log, text=True, env={**os.environ, **(env or {})}, bufsize=1)
+        except BaseException:
+            self._log.close()
+            raise
+        try:
+            threading.Thread(target=self._pump, daemon=True, name=f"{script.name}-stdout").start()
+            self.ready = self._receive(None, start_timeout)
+        except BaseException:
+            self._kill("it did not start")
+            raise
 
     def _pump(self) -> None:
         assert self._proc.stdout is not None
@@ -73,11 +82,15 @@ class NodeProcess:
         try:
             line = self._replies.get(timeout=timeout)
         except queue.Empty:
-            raise BridgeError(f"{self.script.name} gave no answer within {timeout:.0f} s (log: {self._log.name})") from None
+            # a late reply would otherwise be read as the answer to the next request: give the process up
+            self._kill(f"it gave no answer within {timeout:.0f} s")
+            raise BridgeError(f"{self.script.name} gave no answer within {timeout:.0f} s; stopped it "
+                              f"(log: {self._log.name})") from None
         if line is None:
             raise BridgeError(f"{self.script.name} exited (code {self._proc.poll()}); see {self._log.name}")
         reply = json.loads(line)
         if reply.get("id") != request_id:
+            self._kill(f"it answered request {reply.get('id')} while {request_id} was pending")
             raise BridgeError(f"{self.script.name} answered request {reply.get('id')} while {request_id} was pending")
         if not reply["ok"]:
             raise BridgeError(f"{self.script.name}: {reply['error']}")
@@ -86,6 +99,8 @@ class NodeProcess:
     def request(self, cmd: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
         with self._lock:
             self._next_id += 1
+            if self._dead is not None:
+                raise BridgeError(f"{self.script.name} was stopped because {self._dead}; start a new one")
             if self._proc.poll() is not None:
                 raise BridgeError(f"{self.script.name} is not running (exit {self._proc.returncode}); see {self._log.name}")
             assert self._proc.stdin is not None
@@ -93,7 +108,17 @@ class NodeProcess:
             self._proc.stdin.flush()
             return self._receive(self._next_id, timeout)
 
+    def _kill(self, reason: str) -> None:
+        """Kill the process now (no graceful exit) and refuse every later request, naming `reason`."""
+        self._dead = reason
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._log.close()
+
     def close(self) -> None:
+        if self._dead is not None:
+            return
         if self._proc.poll() is None:
             assert self._proc.stdin is not None
             self._proc.stdin.close()  # end of input: the script's loop finishes and it exits
