@@ -223,17 +223,29 @@ def _read_artifacts(store: Store, relative: str | None) -> pa.Table:
 def write_tables_and_commit(store: Store, unit: str, tables: Mapping[str, pa.Table],
                       keep: Mapping[str, str] | None = None) -> None:
     """Write every table as a new file, then commit them (with the `keep` files of other tables) together;
-    on any failure before the commit, delete what was written."""
+    on any failure before the commit file names them, delete what was written. A failure after that (e.g. an
+    interrupt while the replaced files are deleted) keeps them: they are live, and `vacuum` removes leftovers."""
     written: list[str] = []
     try:
         files = dict(keep or {})
         for name, table in tables.items():
             files[name] = write_part(store, name, unit, table)
             written.append(files[name])
-        store.commit(unit, files, _now().isoformat())
     except BaseException:
         store.delete(written)
         raise
+    try:
+        store.commit(unit, files, _now().isoformat())
+    except BaseException:
+        if not _is_committed(store, unit, written):
+            store.delete(written)
+        raise
+
+
+def _is_committed(store: Store, unit: str, written: list[str]) -> bool:
+    """Whether the commit file of `unit` already names the newly written files."""
+    current = store.commit_for(unit)
+    return current is not None and bool(set(written) & set(current.files.values()))
 
 
 def write_part(store: Store, table: str, unit: str, data: pa.Table) -> str:

@@ -75,6 +75,29 @@ def test_failed_load_leaves_the_store_unchanged(store, report_factory, monkeypat
     assert not (Path(store.root) / "_writer.lock").exists()
 
 
+def test_an_interrupt_after_the_commit_file_is_written_keeps_the_batch_readable(store, report_factory, monkeypatch):
+    load_batch(store, "B1", _batch(report_factory))
+    old_files = set(store.commit_for("B1").files.values())
+    real_delete, calls = Store.delete, []
+
+    def interrupted_delete(self, relative_paths):
+        calls.append(list(relative_paths))
+        if len(calls) == 1:  # the first delete of the reload: the replaced files, after the commit file
+            raise KeyboardInterrupt
+        return real_delete(self, relative_paths)
+
+    monkeypatch.setattr(Store, "delete", interrupted_delete)
+    with pytest.raises(KeyboardInterrupt):
+        load_batch(store, "B1", _batch(report_factory, n=9))
+    monkeypatch.setattr(Store, "delete", real_delete)
+    assert set(calls[0]) == old_files, "the interrupt must come while the replaced files are deleted"
+    live = store.commit_for("B1").files
+    assert all((Path(store.root) / rel).is_file() for rel in live.values()), "committed files were deleted"
+    assert table_counts(store)["samples"] == 9
+    assert sorted(store.vacuum()) == sorted(old_files)
+    assert table_counts(store)["samples"] == 9
+
+
 def test_patient_ids_are_stored_only_as_keyed_hashes(store, report_factory):
     reports = _batch(report_factory, n=3)
     load_batch(store, "B1", reports, patient_ids={"B1-S0": "PATIENT-SECRET-42", "B1-S2": "PATIENT-SECRET-42"})
