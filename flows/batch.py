@@ -173,7 +173,7 @@ def process_sample(reference: Reference, inp: SampleInput, outdir: Path, threads
             bam = align(reference, validated, workdir, threads)
             step = "call"
             call = step_for(call_outputs(workdir, sid), call_sample, call_sample_refresh)
-            called = call(reference, bam, workdir, thresholds)
+            called = call(reference, bam, workdir, thresholds, threads)
             step = "assess"
             report = assess_sample(reference, validated, called, thresholds, catalogue_version)
             step = "publish"

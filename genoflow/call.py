@@ -50,7 +50,8 @@ def _alleles(path: Path) -> list[_Allele]:
             ad, adf, adr = call.get("AD"), call.get("ADF"), call.get("ADR")
             if not rec.alts or ad is None or None in ad:
                 continue
-            depth = int(sum(ad))
+            # `norm -m -any` trims AD to (ref, this alt): the site's depth is FORMAT/DP, not sum(AD)
+            depth = max(int(call.get("DP") or 0), int(sum(ad)))
             for i, alt in enumerate(rec.alts, start=1):
                 if alt.startswith("<"):
                     continue

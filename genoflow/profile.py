@@ -133,6 +133,7 @@ def publish(reference: Reference, report: Report, called: Called, outdir: Path) 
     report.write(workdir / f"{sid}.report.json")
     (workdir / f"{sid}.report.html").write_text(render_html(report, coverage.depth, reference), encoding="utf-8")
     outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / f"{sid}.report.json").unlink(missing_ok=True)  # no old completion marker beside new files
     for suffix in PUBLISHED:
         (workdir / f"{sid}{suffix}").replace(outdir / f"{sid}{suffix}")
     return outdir / f"{sid}.report.json"

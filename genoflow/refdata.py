@@ -132,6 +132,8 @@ def fetch(data_dir: Path, mirror: Path | None = None, force: bool = False) -> di
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     origins: dict[str, str] = {}
+    if not (data_dir / STAMP).exists():
+        _remove_derived(data_dir)  # an earlier fetch stopped part-way: rebuild whatever it derived
     for entry in load_manifest():
         dest = data_dir / entry.file
         if dest.exists() and not force:
@@ -145,9 +147,21 @@ def fetch(data_dir: Path, mirror: Path | None = None, force: bool = False) -> di
         origins[entry.file] = _obtain(entry, tmp, mirror)
         _verify(entry, tmp)
         tmp.replace(dest)
+    if any(origin != "cached" for origin in origins.values()):
+        _remove_derived(data_dir)  # new source files: indexes, tables and catalogue Parquet are rebuilt from them
     build_indexes(data_dir)
     (data_dir / STAMP).write_text(json.dumps({"origins": origins}, indent=2) + "\n")
     return origins
+
+
+DERIVED = ("*.fai", "*.gzi", "*.mmi", "genes.tsv", "resistance_loci.tsv", "catalogue-*.parquet")
+
+
+def _remove_derived(data_dir: Path) -> None:
+    (data_dir / STAMP).unlink(missing_ok=True)
+    for pattern in DERIVED:
+        for path in data_dir.glob(pattern):
+            path.unlink()
 
 
 def build_indexes(data_dir: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -19,6 +21,7 @@ def require(program: str) -> str:
     return path
 
 
+@lru_cache(maxsize=None)
 def version(program: str) -> str:
     """First line of `program --version` (minimap2 prints just the number)."""
     out = subprocess.run([require(program), "--version"], capture_output=True, check=False)
@@ -27,32 +30,42 @@ def version(program: str) -> str:
 
 
 def run_pipeline(commands: Sequence[Sequence[str]], stdout: Path | None = None, stdin: Path | None = None) -> None:
-    """Run `a | b | c`, each stage checked: any non-zero exit raises ToolError with that stage's stderr."""
+    """Run `a | b | c`, each stage checked: any non-zero exit raises ToolError with that stage's stderr.
+
+    Every program is looked up before any starts; stderr goes to temporary files (a chatty stage cannot fill
+    a pipe and stall the others); whatever still runs when this returns or raises is killed.
+    """
+    programs = [require(cmd[0]) for cmd in commands]
     procs: list[subprocess.Popen[bytes]] = []
+    errs = [tempfile.TemporaryFile() for _ in commands]
     fin = open(stdin, "rb") if stdin else None
     fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
     try:
         upstream = fin
-        for i, cmd in enumerate(commands):
+        for i, (program, cmd) in enumerate(zip(programs, commands)):
             last = i == len(commands) - 1
-            proc = subprocess.Popen(
-                [require(cmd[0]), *cmd[1:]],
-                stdin=upstream,
-                stdout=fout if last else subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            proc = subprocess.Popen([program, *cmd[1:]], stdin=upstream,
+                                    stdout=fout if last else subprocess.PIPE, stderr=errs[i])
             if upstream is not None and upstream is not fin:
                 upstream.close()  # let SIGPIPE reach the writer if the reader dies
             upstream = proc.stdout
             procs.append(proc)
         errors = []
-        for cmd, proc in zip(commands, procs):
-            _, err = proc.communicate()
+        for cmd, proc, err in zip(commands, procs, errs):
+            proc.wait()
             if proc.returncode != 0:
-                errors.append(f"{' '.join(cmd[:2])} exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+                err.seek(0)
+                text = err.read().decode(errors="replace")[-500:]
+                errors.append(f"{' '.join(cmd[:2])} exited {proc.returncode}: {text}")
         if errors:
             raise ToolError("; ".join(errors))
     finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for err in errs:
+            err.close()
         if fin:
             fin.close()
         if stdout:

@@ -8,11 +8,12 @@ from genoflow import profile
 from genoflow.profile import Called, Validated
 from genoflow.refdata import Reference
 from genoflow.report import Report
+from genoflow.resistance.rules import RULES_PATH
 from genoflow.settings import Thresholds
 from genoflow.tasks.policy import step_cache
 
 
-@task(name="assess", task_run_name="assess-{validated.sample.sample_id}", cache_policy=step_cache(),
+@task(name="assess", task_run_name="assess-{validated.sample.sample_id}", cache_policy=step_cache(data_files=(RULES_PATH,)),
       persist_result=True, retries=0)
 def assess_sample(reference: Reference, validated: Validated, called: Called, thresholds: Thresholds,
                   catalogue_version: str) -> Report:

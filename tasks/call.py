@@ -19,9 +19,9 @@ def call_outputs(workdir: Path, sample_id: str) -> list[Path]:
 
 @task(name="call", task_run_name="call-{bam.stem}", cache_policy=step_cache("bcftools"), persist_result=True,
       retries=1, retry_delay_seconds=10, retry_condition_fn=retry_unless_input_error)
-def call_sample(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds) -> Called:
+def call_sample(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds, threads: int = 2) -> Called:
     remove_outputs(call_outputs(workdir, bam.stem))
-    return profile.call(reference, bam, workdir, thresholds)
+    return profile.call(reference, bam, workdir, thresholds, threads)
 
 
 call_sample_refresh = refreshing(call_sample)  # for when the step's output files are gone

@@ -89,20 +89,22 @@ class StepInputs(CachePolicy):
     """Cache policy: pipeline version + tool versions + fingerprinted inputs (see module docstring)."""
 
     tools: tuple[str, ...] = ()
+    data_files: tuple[Path, ...] = ()  # project data the step reads (e.g. the expert rules), by content
 
     def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
                     **kwargs: Any) -> str:
         payload = {
             "genoflow": __version__,
             "tools": {tool: _tool_version(tool) for tool in self.tools},
+            "data": {path.name: file_digest(path) for path in self.data_files},
             "inputs": {name: fingerprint(value) for name, value in sorted(inputs.items())},
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def step_cache(*tools: str) -> CachePolicy:
+def step_cache(*tools: str, data_files: tuple[Path, ...] = ()) -> CachePolicy:
     """The cache policy of a step task: its inputs (files by content) + its source; never the run id."""
-    return StepInputs(tools=tools) + TASK_SOURCE
+    return StepInputs(tools=tools, data_files=data_files) + TASK_SOURCE
 
 
 def refreshing(step: T) -> T:

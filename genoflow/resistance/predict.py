@@ -29,7 +29,7 @@ from genoflow.settings import Thresholds
 
 EXPERT_RULE = "expert rule"
 DELETION_FLANK = 1000  # window each side of a gene whose median depth must reach min_depth for a deletion call
-_PROTEIN_POS = re.compile(r"p\.[A-Z][a-z]{2}(\d+)")
+_PROTEIN_POS = re.compile(r"(?:p\.|_)[A-Z][a-z]{2}(\d+)")  # p.Ser450Leu; both ends of p.Thr420_Ser430del
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,33 @@ def predict(variants: list[Variant], depth: np.ndarray, catalogue: Catalogue, qc
     hits = [h for v in evidence_variants for h in variant_hits(v, catalogue, rules, thresholds)]
     hits += deletion_hits(depth, catalogue, rules, thresholds)
     hits = apply_epistasis(hits, rules)
+    unsure = unconfirmed_resistance(variants, catalogue, rules, thresholds)
     calls = []
     for drug in sorted(DRUGS):
         drug_hits = [h for h in hits if h.drug == drug]
         missing = missing_regions(depth, required_positions(catalogue, rules, drug), catalogue,
                                   thresholds.min_depth)
-        calls.append(_call(drug, drug_hits, missing, qc_passed))
+        calls.append(_call(drug, drug_hits, missing + unsure.get(drug, []), qc_passed))
     return calls, who_category(calls)
+
+
+def unconfirmed_resistance(variants: list[Variant], catalogue: Catalogue, rules: ExpertRules,
+                           t: Thresholds) -> dict[str, list[str]]:
+    """Drug -> resistance-graded variants seen without full evidence (a FILTER other than PASS).
+
+    Such a variant is not evidence of R, but neither may the drug be called S over it: it makes the drug F
+    (listed with the missing regions) unless other evidence makes it R.
+    """
+    out: dict[str, list[str]] = {}
+    for v in variants:
+        if v.filter == "PASS" or v.af < t.minority_af:
+            continue
+        for h in variant_hits(v, catalogue, rules, t):
+            if h.grade in RESISTANCE_GRADES:
+                entry = f"{h.variant} (seen, filtered {v.filter})"
+                if entry not in out.setdefault(h.drug, []):
+                    out[h.drug].append(entry)
+    return out
 
 
 def _call(drug: str, hits: list[Hit], missing: list[str], qc_passed: bool) -> DrugCall:
@@ -127,9 +147,9 @@ def variant_hits(v: Variant, catalogue: Catalogue, rules: ExpertRules, t: Thresh
 
 
 def _in_codons(v: Variant, codons: tuple[int, int]) -> bool:
-    """True if any protein position named in the variant's HGVS lies in the codon range."""
+    """True if the protein positions named in the variant's HGVS (a range for indels) overlap the codon range."""
     positions = [int(m) for m in _PROTEIN_POS.findall(v.hgvs or "")]
-    return any(codons[0] <= p <= codons[1] for p in positions)
+    return bool(positions) and min(positions) <= codons[1] and max(positions) >= codons[0]
 
 
 def deletion_hits(depth: np.ndarray, catalogue: Catalogue, rules: ExpertRules, t: Thresholds) -> list[Hit]:

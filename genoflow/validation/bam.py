@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pysam
 
-from genoflow.validation.errors import InputError
+from genoflow.validation.errors import InputError, is_transient_io_error
 from genoflow.validation.readstats import ReadStats, StatsAccumulator, first_invalid_base
 
 CHUNK_RECORDS = 8192
@@ -52,6 +52,8 @@ def validate_bam(path: Path) -> ReadStats:
                 if len(sequences) == CHUNK_RECORDS:
                     _flush(path, stats, sequences, qualities, records)
     except OSError as exc:
+        if is_transient_io_error(exc):
+            raise  # the disk or network share failed, not the data: let the step retry
         _flush(path, stats, sequences, qualities, records)
         raise _damaged(path, exc, record) from exc
     except ValueError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -27,3 +28,11 @@ class InputError(ValueError):
 
     def __reduce__(self):  # keep the fields when pickled across process/Prefect boundaries
         return (type(self), (self.path, self.problem, self.record))
+
+
+TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.ESTALE, errno.ETIMEDOUT, errno.EAGAIN, errno.EINTR})
+
+
+def is_transient_io_error(exc: BaseException) -> bool:
+    """An OSError from the storage (I/O error, stale NFS handle, timeout), as opposed to damaged content."""
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS

@@ -21,7 +21,7 @@ from pathlib import Path
 import dnaio
 from dnaio.exceptions import FileFormatError
 
-from genoflow.validation.errors import InputError
+from genoflow.validation.errors import InputError, is_transient_io_error
 from genoflow.validation.readstats import ReadStats, StatsAccumulator, first_invalid_base
 from genoflow.validation.sniff import read_head, sniff
 
@@ -127,6 +127,8 @@ def _scan(files: list[Path], stats: StatsAccumulator) -> None:
             else:
                 _read_pair(readers[0], readers[1], chunk, stats)
     except (FileFormatError, *DECOMPRESSION_ERRORS, OSError) as exc:
+        if is_transient_io_error(exc):
+            raise  # the disk or network share failed, not the data: let the step retry
         chunk.flush(stats)  # a problem in an earlier record is reported first
         if len(files) == 1:
             raise _library_error(files[0], exc) from exc

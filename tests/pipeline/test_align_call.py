@@ -111,3 +111,23 @@ def test_low_coverage_mask_is_bed_of_maximal_runs(tmp_path: Path) -> None:
     assert coverage.low_intervals(10) == [(0, 2), (4, 5), (7, 9)]
     bed = coverage.write_mask_bed(tmp_path / "m.bed", 10).read_text().splitlines()
     assert bed == [f"{CHROM}\t0\t2", f"{CHROM}\t4\t5", f"{CHROM}\t7\t9"]
+
+
+def test_split_multiallelic_site_keeps_the_site_depth(tmp_path: Path) -> None:
+    from genoflow.call import _alleles
+
+    header = pysam.VariantHeader()
+    header.contigs.add(CHROM, length=100)
+    for fid, number in (("AD", "R"), ("ADF", "R"), ("ADR", "R"), ("DP", 1)):
+        header.formats.add(fid, number, "Integer", fid)
+    header.add_sample("s")
+    path = tmp_path / "split.vcf"
+    with pysam.VariantFile(str(path), "w", header=header) as out:  # as `bcftools norm -m -any` leaves it
+        for alt, ad in (("C", (10, 5)), ("G", (10, 85))):
+            rec = out.new_record(contig=CHROM, start=9, alleles=("A", alt))
+            rec.samples["s"]["AD"], rec.samples["s"]["DP"] = ad, 100
+            rec.samples["s"]["ADF"], rec.samples["s"]["ADR"] = (5, ad[1] // 2), (5, ad[1] - ad[1] // 2)
+            out.write(rec)
+    alleles = {a.alt: a for a in _alleles(path)}
+    assert alleles["C"].depth == 100 and alleles["C"].alt_depth == 5  # AF 0.05, not 5/15
+    assert alleles["G"].depth == 100 and alleles["G"].alt_depth == 85

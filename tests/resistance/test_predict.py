@@ -126,7 +126,7 @@ def test_minority_variant_is_heteroresistant_and_noise_is_ignored(catalogue, dep
     below, _ = calls_of(make_variants((761155, "C", "T", 0.05)), depth, catalogue)
     assert below["rifampicin"].call == "S"
     filtered, _ = calls_of(make_variants((761155, "C", "T", 0.4), filter="StrandBias"), depth, catalogue)
-    assert filtered["rifampicin"].call == "S"
+    assert filtered["rifampicin"].call == "F"  # not evidence of R, but never S over a seen resistance allele
 
 
 def test_region_without_reads_is_never_susceptible(catalogue, depth) -> None:
@@ -196,3 +196,24 @@ def test_rules_file_is_the_single_source(catalogue, depth, make_variants) -> Non
     rrdr = rules.regions[0]
     assert (rrdr.gene, rrdr.codons, rrdr.drugs) == ("rpoB", (426, 452), ("rifampicin",))
     assert np.isin(np.arange(761082, 761163), required_positions(catalogue, rules, "rifampicin")).all()
+
+
+def test_a_filtered_resistance_variant_makes_the_drug_f_not_s(catalogue, depth, make_variants) -> None:
+    (v,) = make_variants((761155, "C", "T"))
+    calls, _ = calls_of([v.model_copy(update={"filter": "StrandBias", "af": 0.4})], depth, catalogue)
+    assert calls["rifampicin"].call == "F"
+    assert calls["rifampicin"].missing == ["rpoB_p.Ser450Leu (seen, filtered StrandBias)"]
+    assert calls["isoniazid"].call == "S"
+
+
+def test_rrdr_rule_covers_an_indel_that_starts_before_the_region(catalogue) -> None:
+    from genoflow.report import Variant
+    from genoflow.resistance.predict import _in_codons
+
+    def v(hgvs: str) -> Variant:
+        return Variant(chrom="NC_000962.3", pos=1, ref="A", alt="C", depth=30, af=1.0, qual=50, filter="PASS",
+                       minority=False, hgvs=hgvs)
+
+    assert _in_codons(v("p.Thr420_Ser430del"), (426, 452))
+    assert _in_codons(v("p.Ser450Leu"), (426, 452))
+    assert not _in_codons(v("p.Thr400_Ser410del"), (426, 452))
