@@ -195,11 +195,11 @@ def bundle_report(bundle: Bundle) -> Report:
 
 def check_no_identifiers(bundle: Bundle, forbidden: Iterable[str]) -> None:
     """BundleError if any of `forbidden` (e.g. patient ids; case-insensitive) occurs in the bundle's bytes."""
-    lowered = bundle.data.lower()
+    folded = bundle.data.decode("utf-8", "replace").casefold()
     for text in forbidden:
         if len(text) < 4:
             raise BundleError(f"a patient identifier of {len(text)} characters cannot be screened for reliably "
                               "(it would match ordinary text); use identifiers of 4 or more characters")
-        if text.lower().encode("utf-8") in lowered:
+        if text.casefold() in folded:
             raise BundleError(f"sample {bundle.sample_id!r}: a patient identifier occurs in its bundle "
                               f"(sample id, site or VCF); refusing to publish it")

@@ -96,6 +96,17 @@ def test_identifier_screen_refuses_a_bundle_that_names_a_patient(tmp_path):
     assert bundle_report(bundle).sample.site == f"ward of {PATIENT}"
 
 
+def test_identifier_screen_ignores_case_beyond_ascii(tmp_path):
+    reports = make_batch(tmp_path, "B1", 1)
+    vcf = (tmp_path / "B1-S001.vcf.gz").read_bytes()
+    for planted, listed in (("ÖZ-1234", "öz-1234"), ("öz-1234", "ÖZ-1234"), ("STRASSE-77", "straße-77")):
+        sample = reports[0].sample.model_copy(update={"site": f"ward of {planted}"})
+        bundle = build_bundle(reports[0].model_copy(update={"sample": sample}), vcf)
+        assert planted.encode("utf-8") in bundle.data  # stored as UTF-8, not \u-escaped
+        with pytest.raises(BundleError, match="patient identifier occurs"):
+            check_no_identifiers(bundle, [listed])
+
+
 def test_encryption_round_trip_and_key_file(tmp_path):
     key_path = tmp_path / "state" / "bundle.key"
     key = load_or_create_key(key_path)
