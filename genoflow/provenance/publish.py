@@ -75,8 +75,13 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
 
     Writes OUTDIR/ID.bundle.tar and OUTDIR/ID.receipt.json per sample and OUTDIR/provenance/ (salts, manifest,
     key when `encrypt`); returns the receipts in leaf order. `patient_ids` are screened for in every bundle.
-    A batch already anchored with a different root is refused unless `allow_new_root`.
+    A batch already anchored with a different root is refused unless `allow_new_root`. With a `store`, a batch
+    id the store cannot hold fails (StoreError) before anything is written, pinned or anchored.
     """
+    if store is not None:
+        from genoflow.store.backend import check_batch_id
+
+        check_batch_id(batch_id)
     outdir = Path(outdir)
     state = outdir / STATE_DIR
     reports = sorted(reports if reports is not None else _reports_in(outdir), key=lambda r: r.sample.sample_id)

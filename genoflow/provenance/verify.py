@@ -17,6 +17,7 @@ from genoflow.ipfs import PinBackend, PinError, cid_of
 from .bundle import Bundle, BundleError, bundle_from_report_file, read_bundle
 from .crypto import CryptoError, is_sealed, open_sealed, seal
 from .merkle import MerkleError, leaf_hash, root_from_proof
+from .publish import backend_label
 from .receipt import RECEIPT_SUFFIX, Receipt
 
 
@@ -33,18 +34,21 @@ class Verification:
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    record: Any = None  # the registry's record of the root, once looked up
+    registry: str = ""  # label of the registry backend that was asked
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        r = self.receipt
+        """One line; where the root is anchored comes from the registry's record, never from the receipt."""
+        r, record = self.receipt, self.record
         if not self.ok:
             return f"NOT verified {self.sample_id}: " + "; ".join(self.problems)
-        where = f"block {r.anchor.block_height}" + (f", tx {r.anchor.txid}" if r.anchor.txid else "")
+        where = f"block {record.block_height}" + (f", tx {record.txid}" if record.txid else "")
         return (f"verified {self.sample_id}: bundle sha256 {r.bundle.sha256} is leaf {r.leaf_index} of {r.count} in "
-                f"batch {r.batch_id}, root {r.root} anchored in {r.anchor.contract_id} ({r.anchor.backend}, {where}); "
+                f"batch {r.batch_id}, root {r.root} anchored in {record.contract_id} ({self.registry}, {where}); "
                 f"checked: {', '.join(self.checked)}")
 
 
@@ -127,6 +131,7 @@ def _check_registry(result: Verification, receipt: Receipt, backend: Any) -> Non
         result.problems.append(f"root not anchored: {receipt.root} is not in the registry "
                                f"({getattr(backend, 'contract_id', receipt.anchor.contract_id)})")
         return
+    result.record, result.registry = record, backend_label(backend)
     before = len(result.problems)
     if record.status != "active":
         result.problems.append(f"root {record.status}: {receipt.root} is marked {record.status} in {record.contract_id}")
@@ -137,6 +142,15 @@ def _check_registry(result: Verification, receipt: Receipt, backend: Any) -> Non
         result.problems.append(f"count mismatch: anchored count {record.count}, receipt says {receipt.count}")
     if record.manifest_cid != receipt.manifest_cid:
         result.problems.append(f"manifest CID mismatch: anchored {record.manifest_cid}, receipt says {receipt.manifest_cid}")
+    if record.schema_version != receipt.schema_version:
+        result.problems.append(f"schema version mismatch: anchored {record.schema_version!r}, receipt says "
+                               f"{receipt.schema_version!r}")
+    if receipt.anchor.registrant is not None and record.registrant != receipt.anchor.registrant:
+        result.problems.append(f"registrant mismatch: anchored by {record.registrant}, receipt says "
+                               f"{receipt.anchor.registrant}")
+    if receipt.anchor.block_height is not None and record.block_height != receipt.anchor.block_height:
+        result.problems.append(f"block height mismatch: anchored at block {record.block_height}, receipt says "
+                               f"{receipt.anchor.block_height}")
     if len(result.problems) == before:
         result.checked.append("anchored root")
 
@@ -190,6 +204,11 @@ def _check_ipfs(result: Verification, receipt: Receipt, backend: PinBackend, cid
                                    f"{hashlib.sha256(content).hexdigest()}, the receipt's bundle to {receipt.bundle.sha256}")
         else:
             result.checked.append("IPFS content")
+    served_manifest_cid = cid_of(manifest_bytes)
+    if served_manifest_cid != receipt.manifest_cid:  # not the anchored manifest: its entries prove nothing
+        result.problems.append(f"manifest content mismatch: the content served for {receipt.manifest_cid} has CID "
+                               f"{served_manifest_cid}")
+        return
     try:
         manifest = json.loads(manifest_bytes)
         entry = manifest["samples"][receipt.leaf_index]

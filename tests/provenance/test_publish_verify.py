@@ -14,7 +14,7 @@ from genoflow.provenance.crypto import is_sealed, load_key, open_sealed
 from genoflow.provenance.publish import PinRetry, PublishError, publish_batch
 from genoflow.provenance.receipt import Receipt
 from genoflow.provenance.verify import load_target, verify_sample
-from genoflow.store import Store
+from genoflow.store import Store, StoreError
 from genoflow.store.queries import connect
 
 from .batches import PATIENT, make_batch
@@ -101,6 +101,60 @@ def test_forged_path_and_other_receipt_tampering_are_named(tmp_path, ipfs, regis
     other_cid = cid_of(b"something else")
     problems = check(report, registry, ipfs, cid=other_cid).problems
     assert len(problems) == 1 and problems[0].startswith(f"CID mismatch: --cid {other_cid}")
+
+
+def test_forged_anchor_fields_fail_and_the_summary_names_the_registry_record(tmp_path, ipfs, registry):
+    outdir = tmp_path / "B11"
+    make_batch(outdir, "B11", 3)
+    receipt = publish(outdir, ipfs, registry)[0]
+    report = outdir / "B11-S001.report.json"
+
+    def forged(**changes) -> Path:
+        path = tmp_path / "forged.receipt.json"
+        path.write_text(receipt.model_copy(update={"anchor": receipt.anchor.model_copy(update=changes)}).to_json())
+        return path
+
+    registrant = "ST3J2GVMMM2R07ZFBJDWTYEYAR8FZH5WKDTFJ9AHA"
+    assert check(report, registry, ipfs, forged(registrant=registrant)).problems == [
+        f"registrant mismatch: anchored by {receipt.anchor.registrant}, receipt says {registrant}"]
+    height = receipt.anchor.block_height + 1000
+    assert check(report, registry, ipfs, forged(block_height=height)).problems == [
+        f"block height mismatch: anchored at block {receipt.anchor.block_height}, receipt says {height}"]
+    path = tmp_path / "forged.receipt.json"
+    path.write_text(receipt.model_copy(update={"schema_version": "9.9.9"}).to_json())
+    assert check(report, registry, ipfs, path).problems == [
+        f"schema version mismatch: anchored {receipt.schema_version!r}, receipt says '9.9.9'"]
+    # fields the registry does not hold are never echoed: the summary shows what the registry says
+    result = check(report, registry, ipfs, forged(backend="stacks-mainnet", txid="0x" + "ab" * 32))
+    assert result.ok, result.problems
+    summary = result.summary()
+    assert f"anchored in {registry.contract_id} (simnet, block {receipt.anchor.block_height}" in summary
+    assert "stacks-mainnet" not in summary and "ab" * 32 not in summary
+
+
+def test_a_manifest_block_that_does_not_hash_to_its_cid_is_named(tmp_path, ipfs, registry):
+    outdir = tmp_path / "B12"
+    make_batch(outdir, "B12", 3)
+    receipt = publish(outdir, ipfs, registry)[1]
+    block = ipfs.root / "blocks" / receipt.manifest_cid[-2:] / receipt.manifest_cid
+    manifest = json.loads(block.read_bytes())
+    manifest["samples"][0]["cid"] = cid_of(b"another sample")  # this receipt's own entry (index 1) still matches
+    block.write_bytes(json.dumps(manifest).encode())
+    result = check(outdir / "B12-S002.report.json", registry, ipfs)
+    assert len(result.problems) == 1, result.problems
+    assert result.problems[0].startswith(f"manifest content mismatch: the content served for {receipt.manifest_cid} "
+                                         f"has CID {cid_of(block.read_bytes())}")
+    assert "manifest" not in result.checked
+
+
+def test_an_invalid_batch_id_fails_before_anything_is_pinned_or_anchored(tmp_path, ipfs, counting):
+    outdir = tmp_path / "bad batch"
+    reports = make_batch(outdir, "bad batch", 2)
+    with pytest.raises(StoreError, match="invalid batch id 'bad batch'"):
+        publish_batch(outdir, "bad batch", reports, pin_backend=ipfs, anchor_backend=counting,
+                      store=Store(tmp_path / "store"))
+    assert ipfs.pinned() == [] and counting.anchors == 0 and counting.lookups == 0
+    assert not list(outdir.glob("*.bundle.tar")) and not (outdir / "provenance").exists()
 
 
 class Unanchored:
