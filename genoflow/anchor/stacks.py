@@ -11,6 +11,10 @@ and nonce given; everything that touches the network is plain HTTP from here:
 - broadcast: POST {api}/v2/transactions with {"tx": hex}, as @stacks/transactions' broadcastTransaction does.
 - confirmation: GET {api}/extended/v1/tx/0x{txid}, polled every `poll_interval` s for at most `confirm_timeout` s.
 
+The ledger (`stacks-ledger.jsonl` in `state_dir`) gets the signed transaction before it is broadcast, then
+"broadcast" and its final status. A later `anchor()` of a root whose last transaction has no final status
+re-broadcasts that same transaction and confirms it, so a lost reply or a timeout never costs a second fee.
+
 The private key is read from the environment variable named by `key_env` (GENOFLOW_STACKS_KEY), handed only
 to the signer process's environment, and never logged or put in a message. Lookups need no key.
 
@@ -37,6 +41,10 @@ from genoflow.anchor.node import NodeProcess, contract_errors, contracts_dir
 
 log = logging.getLogger(__name__)
 LEDGER_NAME = "stacks-ledger.jsonl"
+
+
+class BroadcastRejected(AnchorError):
+    """The node answered a broadcast with an HTTP error: it refused the transaction."""
 
 
 class StacksBackend:
@@ -108,29 +116,51 @@ class StacksBackend:
             raise AnchorError(f"nonce for {self.sender} from {self.api_url}: {exc}") from exc
 
     def _ledger(self, **entry: Any) -> None:
-        with open(self.ledger_path, "a") as out:
-            out.write(json.dumps(entry, sort_keys=True) + "\n")
+        with open(self.ledger_path, "ab") as out:
+            # a crash mid-write can leave a last line without its newline: start on a fresh line
+            torn = out.tell() > 0 and self.ledger_path.read_bytes()[-1:] != b"\n"
+            out.write((("\n" if torn else "") + json.dumps(entry, sort_keys=True) + "\n").encode())
             out.flush()
             os.fsync(out.fileno())
 
-    def _known_txid(self, root_hex: str) -> str:
+    def _ledger_entries(self, root_hex: str) -> list[dict[str, Any]]:
+        """This root's ledger entries, oldest first; a line that does not parse (torn write) is skipped."""
         if not self.ledger_path.exists():
-            return ""
-        txid = ""
-        for line in self.ledger_path.read_text().splitlines():
-            entry = json.loads(line)
-            if entry.get("root") == root_hex and entry.get("status") == "success":
-                txid = entry["txid"]
-        return txid
+            return []
+        entries = []
+        for number, line in enumerate(self.ledger_path.read_text().splitlines(), start=1):
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("%s line %d is not JSON (torn write?); skipped", self.ledger_path, number)
+                continue
+            if isinstance(entry, dict) and entry.get("root") == root_hex:
+                entries.append(entry)
+        return entries
+
+    def _known_txid(self, root_hex: str) -> str:
+        successes = [e["txid"] for e in self._ledger_entries(root_hex) if e.get("status") == "success"]
+        return successes[-1] if successes else ""
+
+    def _unsettled(self, root_hex: str) -> tuple[str, str] | None:
+        """(txid, tx_hex) of this root's signed transaction with no final outcome yet, if any ("" if no hex)."""
+        entries = self._ledger_entries(root_hex)
+        if not entries or entries[-1].get("status") not in ("signed", "broadcast"):
+            return None
+        txid = entries[-1]["txid"]
+        hexes = [e["tx_hex"] for e in entries if e.get("txid") == txid and e.get("tx_hex")]
+        return txid, (hexes[-1] if hexes else "")
 
     def _broadcast(self, tx_hex: str) -> str:
+        """POST the transaction; its txid as the node reports it. BroadcastRejected if the node refuses it,
+        AnchorError if no reply arrives (the node may or may not have it)."""
         url = self._url("/v2/transactions")
         try:
             response = self.http.post(url, json={"tx": tx_hex})
         except httpx.HTTPError as exc:
             raise AnchorError(f"broadcast to {url}: {exc}") from exc
         if response.status_code >= 400:
-            raise AnchorError(f"broadcast to {url} rejected (HTTP {response.status_code}): {response.text[:300]}")
+            raise BroadcastRejected(f"broadcast to {url} rejected (HTTP {response.status_code}): {response.text[:300]}")
         return response.text.strip().strip('"').removeprefix("0x")
 
     def _confirm(self, txid: str) -> dict[str, Any]:
@@ -163,7 +193,13 @@ class StacksBackend:
                             contract_id=self.contract_id, status=found["status"])
 
     def anchor(self, root: bytes, count: int, schema_version: str, manifest_cid: str) -> AnchorRecord:
+        """Anchor `root`. A transaction this client signed earlier for `root` whose outcome it never learned
+        (lost broadcast reply, confirmation timeout) is re-broadcast and confirmed instead of signing and paying
+        for a new one."""
         root_hex = check_anchor_input(root, count, schema_version, manifest_cid)
+        unsettled = self._unsettled(root_hex)
+        if unsettled is not None:
+            return self._resume(root, root_hex, *unsettled)
         args = [{"buff": root_hex}, {"uint": count}, {"ascii": schema_version}, {"ascii": manifest_cid}]
         existing = self.lookup(root)
         if existing is not None:
@@ -174,11 +210,32 @@ class StacksBackend:
         nonce = self._next_nonce()
         signed = self.signer.request("sign_call", contract_address=self.contract_address, contract_name=self.contract_name,
                                      function="anchor", args=args, fee=self.fee, nonce=nonce, network=self.network)
-        txid = self._broadcast(signed["tx_hex"])
-        if txid != signed["txid"]:
-            raise AnchorError(f"node answered txid {txid} for a transaction whose txid is {signed['txid']}")
+        txid = signed["txid"]
+        # written before broadcasting: if the reply is lost, the next call re-sends this very transaction
+        self._ledger(root=root_hex, txid=txid, nonce=nonce, fee=self.fee, tx_hex=signed["tx_hex"], status="signed")
+        try:
+            answered = self._broadcast(signed["tx_hex"])
+        except BroadcastRejected:
+            self._ledger(root=root_hex, txid=txid, status="rejected")
+            raise
+        if answered != txid:
+            raise AnchorError(f"node answered txid {answered} for a transaction whose txid is {txid}")
         self._ledger(root=root_hex, txid=txid, nonce=nonce, fee=self.fee, status="broadcast")
         log.info("anchor of %s broadcast as 0x%s (nonce %d, fee %d uSTX)", root_hex, txid, nonce, self.fee)
+        return self._settle(root, root_hex, txid)
+
+    def _resume(self, root: bytes, root_hex: str, txid: str, tx_hex: str) -> AnchorRecord:
+        """Re-broadcast (same bytes, same txid) and confirm a transaction whose outcome was never learned."""
+        log.info("anchor of %s: resuming unconfirmed transaction 0x%s instead of signing a new one", root_hex, txid)
+        if tx_hex:
+            try:
+                self._broadcast(tx_hex)
+            except BroadcastRejected as refused:  # expected when the node already has it (mempool or mined)
+                log.info("re-broadcast of 0x%s refused (%s); confirming it by txid", txid, refused)
+        return self._settle(root, root_hex, txid)
+
+    def _settle(self, root: bytes, root_hex: str, txid: str) -> AnchorRecord:
+        """Wait for `txid`'s outcome, record it in the ledger, and return the anchor or raise its refusal."""
         outcome = self._confirm(txid)
         self._ledger(root=root_hex, txid=txid, status=outcome["tx_status"], block_height=outcome.get("block_height"))
         if outcome["tx_status"] != "success":

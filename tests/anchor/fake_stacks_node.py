@@ -6,6 +6,7 @@ nonce-checked and executed as their signer; call-read runs the contract's read-o
 
 - POST /v2/contracts/call-read/{address}/{name}/{function}  -> {"okay": true, "result": "0x…"}
 - POST /v2/transactions  {"tx": hex}                          -> "txid" (JSON string) | 400 {"error", "reason"}
+                                                               (or no reply at all with `drop_broadcast_reply`)
 - GET  /extended/v1/address/{address}/nonces                 -> {"possible_next_nonce": n} (404 if disabled)
 - GET  /v2/accounts/{address}                                -> {"nonce": n, "balance": "0x…"}
 - GET  /extended/v1/tx/0x{txid}                              -> pending for `pending_polls` polls, then the outcome
@@ -35,6 +36,7 @@ class ChainState:
     pending_polls: int = 1          # polls answered "pending" before the outcome
     never_confirm: bool = False     # keep every transaction pending forever
     nonces_endpoint: bool = True    # False: /extended/.../nonces answers 404 (node without the indexer)
+    drop_broadcast_reply: bool = False  # accept and mine a broadcast, then close the connection unanswered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -78,6 +80,9 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
                 return self._send(400, {"error": "transaction rejected", "reason": reason, "reason_data": str(exc)})
             state.nonces[outcome["sender"]] = outcome["nonce"] + 1
             state.txs[outcome["txid"]] = outcome
+            if state.drop_broadcast_reply:
+                self.close_connection = True  # the reply is lost: the client sees a disconnect
+                return
             self._send(200, outcome["txid"])
 
         def do_GET(self) -> None:

@@ -50,7 +50,7 @@ def test_anchor_is_signed_broadcast_and_confirmed(backend: StacksBackend, fake_n
         (backend.sender, mined["block_height"], 12, "active")
     assert backend.lookup(batch_root("stacks-1")) == record
     statuses = [json.loads(line)["status"] for line in (backend.ledger_path).read_text().splitlines()]
-    assert statuses == ["broadcast", "success"]
+    assert statuses == ["signed", "broadcast", "success"]
 
 
 def test_duplicate_is_refused_without_a_broadcast(backend: StacksBackend, fake_node: FakeStacksNode,
@@ -108,8 +108,40 @@ def test_an_unconfirmed_anchor_times_out_naming_its_txid(fake_node: FakeStacksNo
             fake_node.state.never_confirm = False
     assert waited.value.txid in fake_node.state.txs and waited.value.txid in str(waited.value)
     ledger = [json.loads(line) for line in (tmp_path / LEDGER_NAME).read_text().splitlines()]
-    assert ledger == [{"fee": 10_000, "nonce": 0, "root": batch_root("stuck").hex(), "status": "broadcast",
-                       "txid": waited.value.txid}]
+    signed = {"fee": 10_000, "nonce": 0, "root": batch_root("stuck").hex(), "txid": waited.value.txid}
+    assert ledger == [{**signed, "status": "signed", "tx_hex": fake_node.state.broadcasts[-1]},
+                      {**signed, "status": "broadcast"}]
+
+
+def test_a_lost_broadcast_reply_is_resumed_without_signing_again(backend: StacksBackend,
+                                                                 fake_node: FakeStacksNode) -> None:
+    fake_node.enrol_facility(backend.sender)
+    mined_before = len(fake_node.state.txs)
+    fake_node.state.drop_broadcast_reply = True
+    try:
+        with pytest.raises(AnchorError, match="broadcast to"):
+            backend.anchor(batch_root("lost-reply"), 4, "1.0.0", CID)
+    finally:
+        fake_node.state.drop_broadcast_reply = False
+    (first_tx,) = set(fake_node.state.broadcasts[-1:])
+    record = backend.anchor(batch_root("lost-reply"), 4, "1.0.0", CID)
+    # the second call re-sent the same bytes (the node refused the duplicate nonce) and confirmed them
+    assert fake_node.state.broadcasts[-2:] == [first_tx, first_tx]
+    assert len(fake_node.state.txs) == mined_before + 1 and record.txid in fake_node.state.txs
+    assert (record.count, record.status, record.registrant) == (4, "active", backend.sender)
+    statuses = [json.loads(line)["status"] for line in backend.ledger_path.read_text().splitlines()]
+    assert statuses == ["signed", "success"]
+    assert backend.lookup(batch_root("lost-reply")) == record
+
+
+def test_a_torn_ledger_line_is_skipped(backend: StacksBackend, fake_node: FakeStacksNode) -> None:
+    fake_node.enrol_facility(backend.sender)
+    first = backend.anchor(batch_root("torn-1"), 1, "1.0.0", CID)
+    with open(backend.ledger_path, "a") as ledger:
+        ledger.write('{"root": "' + batch_root("torn-1").hex()[:10])  # a crash mid-write, no newline
+    assert backend.lookup(batch_root("torn-1")) == first
+    second = backend.anchor(batch_root("torn-2"), 1, "1.0.0", CID)
+    assert backend.lookup(batch_root("torn-2")) == second and second.txid
 
 
 def test_the_key_is_needed_only_to_anchor_and_never_written(fake_node: FakeStacksNode, key: str, tmp_path: Path,
