@@ -17,16 +17,15 @@ def align_reads(
     sample_id: str,
     *,
     threads: int = 2,
-    preset: str = "sr",
     sort_memory: str = "768M",
 ) -> Path:
     """Map single or paired FASTQ (or a single FASTA of shredded contigs) and write `bam` + `bam.bai`."""
-    index = str(reference.mmi) if preset == "sr" else str(reference.fasta)
     read_group = f"@RG\\tID:{sample_id}\\tSM:{sample_id}\\tPL:ILLUMINA"
     tmp_prefix = str(bam.with_suffix(".sorttmp"))
     run_pipeline(
         [
-            ["minimap2", "-a", "-x", preset, "-t", str(threads), "-R", read_group, index, *map(str, reads)],
+            ["minimap2", "-a", "-x", "sr", "-t", str(threads), "-R", read_group, str(reference.mmi),
+             *map(str, reads)],
             ["samtools", "sort", "-@", str(max(1, threads - 1)), "-m", sort_memory, "-T", tmp_prefix,
              "-o", str(bam), "-"],
         ]

@@ -69,10 +69,10 @@ def validate(inp: SampleInput) -> Validated:
     return Validated(sample, input_type, stats, tuple(inp.reads))
 
 
-def _fastq_for(v: Validated, workdir: Path, threads: int) -> tuple[list[Path], str]:
+def _reads_for(v: Validated, workdir: Path, threads: int) -> list[Path]:
     """Reads as minimap2 takes them: FASTQ as given, BAM converted back, assemblies shredded to fragments."""
     if v.input_type == "bam":
-        return bam_to_fastq(v.reads[0], workdir, threads), "sr"
+        return bam_to_fastq(v.reads[0], workdir, threads)
     if v.input_type == "fasta":
         import pysam
 
@@ -81,14 +81,13 @@ def _fastq_for(v: Validated, workdir: Path, threads: int) -> tuple[list[Path], s
             for contig in fh:
                 for name, seq in shred(contig.sequence.upper()):
                     out.write(f">{contig.name}.{name}\n{seq}\n")
-        return [shredded], "sr"
-    return list(v.reads), "sr"
+        return [shredded]
+    return list(v.reads)
 
 
 def align(reference: Reference, v: Validated, workdir: Path, threads: int = 2) -> Path:
-    reads, preset = _fastq_for(v, workdir, threads)
-    return align_reads(reference, reads, workdir / f"{v.sample.sample_id}.bam", v.sample.sample_id,
-                       threads=threads, preset=preset)
+    return align_reads(reference, _reads_for(v, workdir, threads), workdir / f"{v.sample.sample_id}.bam",
+                       v.sample.sample_id, threads=threads)
 
 
 def call(reference: Reference, bam: Path, workdir: Path, thresholds: Thresholds, threads: int = 2) -> Called:

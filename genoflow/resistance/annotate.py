@@ -316,8 +316,6 @@ class Annotator:
             return self._coding_substitution(gene, window_ref, window_alt, c_first, c_last, cds_len)
         if c_first < 0 or (c_first < 3 and window_alt[:3] != window_ref[:3]):
             return [Consequence(gene.name, "p.Met1?", "start_lost")]
-        if len(ref) == len(alt):
-            return self._coding_substitution(gene, window_ref, window_alt, c_first, c_last, cds_len)
         diff = len(alt) - len(ref)
         ref_prot = translate(window_ref[:cds_len])
         if diff % 3:
