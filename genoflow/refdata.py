@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -216,6 +217,19 @@ def gene_table(gff: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def coordinate_records(path: Path) -> Iterator[tuple[int, int, str, str, str]]:
+    """(line number, pos, ref, alt, names) per record of the WHO genomic-coordinates VCF; `names` is the
+    `graded_variant` value (several names joined by '&' for multi-name records)."""
+    with gzip.open(path, "rt") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.startswith("#"):
+                continue
+            f = line.rstrip("\n").split("\t")
+            if len(f) < 8 or "graded_variant=" not in f[7]:
+                raise DataError(f"{path}:{lineno}: not a WHO coordinates record (no graded_variant)")
+            yield lineno, int(f[1]), f[3], f[4], f[7].split("graded_variant=", 1)[1].split(";")[0]
+
+
 PROMOTER_REACH = 1000  # catalogued positions further than this outside a gene (e.g. across the origin) are ignored
 
 
@@ -224,16 +238,12 @@ def resistance_loci(genes: pd.DataFrame, tbdb_csv: Path, coords_vcf: Path) -> pd
     catalogue = pd.read_csv(tbdb_csv, usecols=["Gene", "drug"])
     drugs_by_gene = catalogue.groupby("Gene")["drug"].agg(lambda s: ",".join(sorted(set(s))))
     span: dict[str, list[int]] = {}
-    with gzip.open(coords_vcf, "rt") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            _, pos, _, ref, _, _, _, info = line.split("\t")[:8]
-            start, end = int(pos), int(pos) + len(ref) - 1
-            for name in info.split("graded_variant=", 1)[1].split(";")[0].strip().split("&"):
-                gene = name.split("_", 1)[0]
-                lo_hi = span.setdefault(gene, [start, end])
-                lo_hi[0], lo_hi[1] = min(lo_hi[0], start), max(lo_hi[1], end)
+    for _, start, ref, _, names in coordinate_records(coords_vcf):
+        end = start + len(ref) - 1
+        for name in names.split("&"):
+            gene = name.split("_", 1)[0]
+            lo_hi = span.setdefault(gene, [start, end])
+            lo_hi[0], lo_hi[1] = min(lo_hi[0], start), max(lo_hi[1], end)
     by_name = genes.drop_duplicates("name").set_index("name")
     by_tag = genes.drop_duplicates("locus_tag").set_index("locus_tag")
     rows = []

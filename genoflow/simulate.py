@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+from genoflow.sequence import revcomp
+
 _BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
 
@@ -27,10 +28,6 @@ class PlantedVariant:
     ref: str
     alt: str
     af: float = 1.0
-
-
-def revcomp(seq: str) -> str:
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def _check_variants(sequence: str, variants: Sequence[PlantedVariant]) -> list[PlantedVariant]:

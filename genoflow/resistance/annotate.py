@@ -11,15 +11,15 @@ gene's direction before naming (HGVS), so the same event gets the same name whic
 from __future__ import annotations
 
 import bisect
-import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from genoflow.refdata import Reference
+from genoflow.refdata import Reference, coordinate_records
 from genoflow.report import Variant
+from genoflow.sequence import revcomp
 
 CODON_TABLE = {
     a + b + c: aa
@@ -33,7 +33,6 @@ THREE_LETTER = {
     "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
     "Y": "Tyr", "V": "Val", "*": "Ter", "X": "Xaa",
 }
-COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 START_CODONS = {"ATG", "GTG", "TTG", "CTG", "ATT", "ATC", "ATA"}
 
 LOSS_OF_FUNCTION = frozenset({"frameshift_variant", "stop_gained", "start_lost", "feature_ablation"})
@@ -45,10 +44,6 @@ EFFECT_ORDER = (
 )
 DEL_SEQUENCE_SHOWN = 50  # longer deletions are named by range only (c.-186_-29del)
 DOWNSTREAM_TRANSLATION = 3000  # bases past a gene translated to name frameshifts running past the stop
-
-
-def revcomp(seq: str) -> str:
-    return seq.translate(COMPLEMENT)[::-1]
 
 
 def translate(seq: str, to_stop: bool = False) -> str:
@@ -188,15 +183,11 @@ class GeneModel:
 def catalogue_upstream_reach(coordinates_vcf: Path) -> dict[str, int]:
     """{catalogue gene: furthest catalogued upstream offset} from the WHO coordinates VCF names."""
     reach: dict[str, int] = {}
-    with gzip.open(coordinates_vcf, "rt") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            info = line.rstrip("\n").split("\t")[7]
-            for name in info.split("graded_variant=", 1)[1].split(";")[0].split("&"):
-                gene, _, hgvs = name.partition("_")
-                m = _UPSTREAM.match(hgvs)
-                reach[gene] = max(reach.get(gene, 0), int(m.group(1)) if m else 0)
+    for *_, names in coordinate_records(coordinates_vcf):
+        for name in names.split("&"):
+            gene, _, hgvs = name.partition("_")
+            m = _UPSTREAM.match(hgvs)
+            reach[gene] = max(reach.get(gene, 0), int(m.group(1)) if m else 0)
     if not reach:
         raise ValueError(f"{coordinates_vcf}: no graded_variant names found")
     return reach

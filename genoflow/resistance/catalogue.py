@@ -14,14 +14,13 @@ records are the 2023 coordinates restricted to names the 2021 edition grades (na
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from genoflow.refdata import Reference
+from genoflow.refdata import DataError, Reference, coordinate_records
 from genoflow.report import DRUGS, CatalogueInfo
 from genoflow.resistance.annotate import annotator_for, event_range, normalise
 
@@ -187,18 +186,13 @@ def _build(reference: Reference, version: str) -> tuple[pd.DataFrame, pd.DataFra
 def read_coordinates_vcf(path: Path, sequence: str) -> pd.DataFrame:
     """The WHO coordinates VCF as normalised (pos, ref, alt, names); REF must match the reference."""
     rows = []
-    with gzip.open(path, "rt") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.startswith("#"):
-                continue
-            f = line.rstrip("\n").split("\t")
-            if len(f) < 8 or "graded_variant=" not in f[7]:
-                raise CatalogueError(f"{path}:{lineno}: not a WHO coordinates record (no graded_variant)")
-            pos, ref, alt = int(f[1]), f[3], f[4]
+    try:
+        for lineno, pos, ref, alt, names in coordinate_records(path):
             if sequence[pos - 1 : pos - 1 + len(ref)] != ref:
                 raise CatalogueError(f"{path}:{lineno}: REF {ref[:20]} does not match the reference at {pos}")
-            names = f[7].split("graded_variant=", 1)[1].split(";")[0]
             rows.append((*normalise(pos, ref, alt, sequence), names))
+    except DataError as exc:
+        raise CatalogueError(str(exc)) from exc
     df = pd.DataFrame(rows, columns=["pos", "ref", "alt", "names"])
     return df.drop_duplicates(["pos", "ref", "alt"]).reset_index(drop=True)
 

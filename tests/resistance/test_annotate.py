@@ -9,7 +9,8 @@ import pytest
 
 from genoflow.refdata import CHROM, Reference
 from genoflow.report import Variant
-from genoflow.resistance.annotate import LOSS_OF_FUNCTION, annotate, annotator_for, revcomp
+from genoflow.resistance.annotate import LOSS_OF_FUNCTION, annotate, annotator_for
+from genoflow.sequence import revcomp
 
 
 def _variant(pos: int, ref: str, alt: str) -> Variant:
