@@ -32,16 +32,6 @@ from genoflow import __version__
 from genoflow.refdata import MANIFEST, Reference, sha256_file
 
 T = TypeVar("T")
-_DIGESTS: dict[tuple[str, int, int, int], str] = {}
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file, remembered per (path, inode, size, mtime) so a rerun hashes each file once."""
-    st = path.stat()
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        _DIGESTS[key] = sha256_file(path)
-    return _DIGESTS[key]
 
 
 @lru_cache(maxsize=None)
@@ -66,7 +56,7 @@ def fingerprint(value: Any) -> Any:
     if isinstance(value, Path):
         resolved = value.resolve()
         if resolved.is_file():
-            return {"file": str(resolved), "sha256": file_digest(resolved)}
+            return {"file": str(resolved), "sha256": sha256_file(resolved)}
         return {"path": str(resolved)}  # a directory, or a folder/file a step is about to create
     if isinstance(value, Reference):
         return {"reference_fasta": value.fasta_sha256, "manifest": _manifest_digest()}
@@ -96,7 +86,7 @@ class StepInputs(CachePolicy):
         payload = {
             "genoflow": __version__,
             "tools": {tool: _tool_version(tool) for tool in self.tools},
-            "data": {path.name: file_digest(path) for path in self.data_files},
+            "data": {path.name: sha256_file(path) for path in self.data_files},
             "inputs": {name: fingerprint(value) for name, value in sorted(inputs.items())},
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

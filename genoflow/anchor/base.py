@@ -24,6 +24,14 @@ class AnchorRecord:
     contract_id: str
     status: str
 
+    @classmethod
+    def from_registry(cls, root_hex: str, found: dict, *, txid: str, contract_id: str) -> "AnchorRecord":
+        """The record from a `get-anchor` reply of the data-registry contract."""
+        return cls(root=root_hex, count=int(found["count"]), schema_version=found["schema"],
+                   manifest_cid=found["cid"], registrant=found["registrant"],
+                   block_height=int(found["block-height"]), txid=txid, contract_id=contract_id,
+                   status=found["status"])
+
 
 @runtime_checkable
 class AnchorBackend(Protocol):

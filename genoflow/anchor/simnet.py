@@ -131,10 +131,8 @@ class SimnetBackend:
         found = self.read("data-registry", "get-anchor", [{"buff": root_hex}])
         if found is None:
             return None
-        return AnchorRecord(root=root_hex, count=int(found["count"]), schema_version=found["schema"],
-                            manifest_cid=found["cid"], registrant=found["registrant"],
-                            block_height=int(found["block-height"]), txid=self._txids.get(root_hex, ""),
-                            contract_id=self.contract_id, status=found["status"])
+        return AnchorRecord.from_registry(root_hex, found, txid=self._txids.get(root_hex, ""),
+                                          contract_id=self.contract_id)
 
     def revoke(self, root: bytes) -> None:
         """Revoke an anchor as the facility (journalled); AnchorRejected if the contract refuses."""

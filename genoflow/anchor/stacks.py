@@ -187,10 +187,8 @@ class StacksBackend:
         found = self.call_read("get-anchor", [{"buff": root_hex}])
         if found is None:
             return None
-        return AnchorRecord(root=root_hex, count=int(found["count"]), schema_version=found["schema"],
-                            manifest_cid=found["cid"], registrant=found["registrant"],
-                            block_height=int(found["block-height"]), txid=self._known_txid(root_hex),
-                            contract_id=self.contract_id, status=found["status"])
+        return AnchorRecord.from_registry(root_hex, found, txid=self._known_txid(root_hex),
+                                          contract_id=self.contract_id)
 
     def anchor(self, root: bytes, count: int, schema_version: str, manifest_cid: str) -> AnchorRecord:
         """Anchor `root`. A transaction this client signed earlier for `root` whose outcome it never learned

@@ -130,10 +130,6 @@ class Store:
         return Commit(payload["unit"], dict(payload["files"]), payload["committed_at"],
                       int(payload["schema_version"]))
 
-    def live_files(self, table: str) -> list[str]:
-        """Full paths of the committed Parquet files of `table` (what every query reads)."""
-        return [self._path(c.files[table]) for c in self.commits() if table in c.files]
-
     def write_part(self, table: str, unit: str, data: pa.Table) -> str:
         """Write one new (not yet live) Parquet file for `table`; returns its path relative to the root."""
         schema = TABLES[table]
