@@ -20,6 +20,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from genoflow.atomic import write_atomic
 from genoflow.flows.batch import run_batch, summary_of
 
 SHEET = "samplesheet.csv"
@@ -46,11 +47,7 @@ def write_marker(outdir: Path, state: State, flow_run_id: str | None) -> Path:
               "message": state.message, "flow_run_id": flow_run_id,
               "samples": len(summary.samples) if summary else None,
               "failed": [s.sample_id for s in summary.failed] if summary else None}
-    path = outdir / MARKER
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomic(outdir / MARKER, json.dumps(marker, indent=1) + "\n")
 
 
 def batch_resource(batch_dir: Path) -> dict[str, str]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from genoflow.atomic import atomic_path
+
 MANIFEST = Path(__file__).resolve().parent.parent / "data" / "manifest.json"
 CHROM = "NC_000962.3"
 GFF_SEQID = "Chromosome"
@@ -184,9 +186,8 @@ def build_indexes(data_dir: Path) -> None:
         pysam.faidx(str(fasta))
     mmi = data_dir / "NC_000962.3.sr.mmi"
     if not mmi.exists():
-        tmp = data_dir / "NC_000962.3.sr.mmi.part"
-        run_pipeline([["minimap2", "-x", "sr", "-d", str(tmp), str(fasta)]])  # the same binary that aligns
-        tmp.replace(mmi)
+        with atomic_path(mmi) as tmp:
+            run_pipeline([["minimap2", "-x", "sr", "-d", str(tmp), str(fasta)]])  # the same binary that aligns
     genes = data_dir / "genes.tsv"
     if not genes.exists():
         gene_table(data_dir / "H37Rv_ASM19595v2.ena.gff3.gz").to_csv(genes, sep="\t", index=False)

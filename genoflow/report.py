@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genoflow.atomic import write_atomic
+
 SCHEMA_VERSION = "1.0.0"
 
 DRUGS: tuple[str, ...] = (
@@ -131,10 +133,7 @@ class Report(_Model):
 
     def write(self, path: Path) -> Path:
         """Write atomically (temp file + rename) so a crash never leaves half a report."""
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_atomic(path, self.to_json())
 
     @classmethod
     def read(cls, path: Path) -> "Report":

@@ -7,10 +7,10 @@ atomically, leaves before the root, so a root block present means its whole DAG 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from genoflow.atomic import write_atomic
 
 from .base import CidNotFound, PinError, checked_cid
 from .car import write_car
@@ -87,10 +87,6 @@ class LocalBackend:
         if path.exists():
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
+            write_atomic(path, data)
         except OSError as exc:
             raise PinError(f"{self.url}: cannot write {path.name} ({exc.strerror})") from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from genoflow.atomic import write_atomic
 from genoflow.ipfs import PinBackend, PinError
 from genoflow.report import Report
 
@@ -103,17 +103,17 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
     tree = MerkleTree([item.leaf for item in prepared])
     _check_previous(state / PUBLICATION_FILE, batch_id, tree, allow_new_root)
     for item in prepared:
-        _write_atomic(outdir / item.bundle.name, item.bundle.data)
+        write_atomic(outdir / item.bundle.name, item.bundle.data)
 
     cids = [_pin(pin_backend, item.pinned, item.bundle.name + (".enc" if key else ""), retry) for item in prepared]
     manifest = _manifest_bytes(batch_id, schema_version, tree, cids, encrypted=key is not None)
-    _write_atomic(state / MANIFEST_FILE, manifest)
+    write_atomic(state / MANIFEST_FILE, manifest)
     manifest_cid = _pin(pin_backend, manifest, f"{batch_id}.manifest.json", retry)
     record = _anchor_once(anchor_backend, tree, schema_version, manifest_cid)
     anchor = AnchorInfo(backend=backend_label(anchor_backend), contract_id=record.contract_id,
                         registrant=record.registrant or None, txid=record.txid or None,
                         block_height=record.block_height)
-    _write_atomic(state / PUBLICATION_FILE, (json.dumps({
+    write_atomic(state / PUBLICATION_FILE, (json.dumps({
         "batch_id": batch_id, "root": tree.root.hex(), "count": tree.count, "manifest_cid": manifest_cid,
         "anchor": anchor.model_dump()}, indent=1, sort_keys=True) + "\n").encode())
 
@@ -180,7 +180,7 @@ def _salts(path: Path, sample_ids: list[str]) -> dict[str, bytes]:
     missing = [sid for sid in sample_ids if sid not in stored]
     if missing:
         stored.update({sid: secrets.token_hex(SALT_BYTES) for sid in missing})
-        _write_atomic(path, (json.dumps(stored, indent=1, sort_keys=True) + "\n").encode(), mode=0o600)
+        write_atomic(path, (json.dumps(stored, indent=1, sort_keys=True) + "\n").encode(), mode=0o600)
     try:
         return {sid: bytes.fromhex(stored[sid]) for sid in sample_ids}
     except ValueError:
@@ -271,16 +271,6 @@ def _record(store: Any, batch_id: str, outdir: Path, receipts: list[Receipt], ma
                             anchor_block=first.anchor.block_height))
     record_artifacts(store, batch_id, rows)
 
-
-def _write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode if mode is not None else 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    if mode is not None:
-        os.chmod(tmp, mode)
-    tmp.replace(path)
 
 
 __all__ = ["PinRetry", "PublishError", "backend_label", "publish_batch"]

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from genoflow.atomic import write_atomic
+
 from .merkle import ProofStep
 
 RECEIPT_VERSION = "1"
@@ -70,10 +72,7 @@ class Receipt(_Model):
         return self.model_dump_json(indent=2) + "\n"
 
     def write(self, path: Path) -> Path:
-        tmp = Path(path).with_name(Path(path).name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
-        return Path(path)
+        return write_atomic(Path(path), self.to_json())
 
     @classmethod
     def read(cls, path: Path) -> "Receipt":

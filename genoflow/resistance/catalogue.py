@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from genoflow.atomic import atomic_path
 from genoflow.refdata import DataError, Reference, coordinate_records
 from genoflow.report import DRUGS, CatalogueInfo
 from genoflow.resistance.annotate import annotator_for, event_range, normalise
@@ -155,9 +156,8 @@ def load_catalogue(reference: Reference, version: str = "who2023") -> Catalogue:
     if not (grades_path.exists() and records_path.exists()):
         grades, records = _build(reference, version)
         for df, path in ((grades, grades_path), (records, records_path)):
-            tmp = path.with_name(path.name + ".tmp")
-            df.to_parquet(tmp, index=False)
-            tmp.replace(path)
+            with atomic_path(path) as tmp:  # samples may build it concurrently: each renames its own file
+                df.to_parquet(tmp, index=False)
     grades, records = pd.read_parquet(grades_path), pd.read_parquet(records_path)
     info = CatalogueInfo(name=v.name, version=f"{version}: {v.version}", schema_version=SCHEMA_VERSION)
     return Catalogue(info, grades, records, catalogue_gene_table(reference), reference.sequence)

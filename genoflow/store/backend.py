@@ -26,11 +26,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from genoflow.atomic import write_atomic
 from genoflow.store.schema import STORE_SCHEMA_VERSION, TABLES
 
 DERIVED = "_derived"  # cannot clash with a batch id (those start with a letter or digit)
@@ -85,12 +87,7 @@ class Store:
         data = (json.dumps(payload, indent=1, sort_keys=True) + "\n").encode()
         target = self._path(relative)
         if self.is_local:
-            tmp = f"{target}.tmp-{uuid.uuid4().hex}"
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
+            write_atomic(Path(target), data, fsync=True)
         else:
             self.fs.pipe_file(target, data)
 

@@ -9,7 +9,7 @@ import pytest
 from genoflow.refdata import Reference
 from genoflow.report import DRUGS
 from genoflow.resistance.catalogue import Catalogue
-from genoflow.resistance.panel import IsolateResult, expected_call, panel, profile_isolate, resolve
+from genoflow.resistance.panel import IsolateResult, panel, profile_isolate, resolve
 from genoflow.resistance.predict import required_positions
 from genoflow.resistance.rules import default_rules
 from genoflow.settings import Thresholds

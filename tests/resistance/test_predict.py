@@ -7,7 +7,6 @@ import pytest
 
 from genoflow.refdata import Reference
 from genoflow.report import DRUGS
-from genoflow.resistance.annotate import annotate
 from genoflow.resistance.catalogue import Catalogue
 from genoflow.resistance.predict import predict, required_positions
 from genoflow.resistance.rules import RulesError, default_rules, load_rules
