@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -239,6 +240,17 @@ def coordinate_records(path: Path) -> Iterator[tuple[int, int, str, str, str]]:
             yield lineno, int(f[1]), f[3], f[4], f[7].split("graded_variant=", 1)[1].split(";")[0]
 
 
+def gene_rows(genes: pd.DataFrame) -> dict[str, Any]:
+    """Rows of the gene table keyed the way catalogues name genes: by gene name, or else by locus tag (Rv
+    number); the first row wins where a name repeats."""
+    by_name: dict[str, Any] = {}
+    by_tag: dict[str, Any] = {}
+    for row in genes.itertuples(index=False):
+        by_name.setdefault(row.name, row)
+        by_tag.setdefault(row.locus_tag, row)
+    return by_tag | by_name
+
+
 PROMOTER_REACH = 1000  # catalogued positions further than this outside a gene (e.g. across the origin) are ignored
 
 
@@ -253,12 +265,10 @@ def resistance_loci(genes: pd.DataFrame, tbdb_csv: Path, coords_vcf: Path) -> pd
             gene = name.split("_", 1)[0]
             lo_hi = span.setdefault(gene, [start, end])
             lo_hi[0], lo_hi[1] = min(lo_hi[0], start), max(lo_hi[1], end)
-    by_name = genes.drop_duplicates("name").set_index("name")
-    by_tag = genes.drop_duplicates("locus_tag").set_index("locus_tag")
+    known = gene_rows(genes)
     rows = []
     for gene, drugs in drugs_by_gene.items():
-        g = by_name.loc[gene] if gene in by_name.index else by_tag.loc[gene] if gene in by_tag.index else None
-        if g is None:
+        if (g := known.get(gene)) is None:
             continue
         lo, hi = span.get(gene, [int(g.start), int(g.end)])
         lo = lo if int(g.start) - PROMOTER_REACH <= lo else int(g.start)

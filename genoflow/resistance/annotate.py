@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genoflow.refdata import Reference, coordinate_records
+from genoflow.refdata import Reference, coordinate_records, gene_rows
 from genoflow.report import Variant
 from genoflow.sequence import revcomp
 
@@ -139,12 +139,10 @@ class GeneModel:
 
     def __init__(self, genes: pd.DataFrame, sequence: str, upstream_reach: dict[str, int]):
         self.sequence = sequence
-        by_name = genes.drop_duplicates("name").set_index("name")
-        by_tag = genes.drop_duplicates("locus_tag").set_index("locus_tag")
+        known = gene_rows(genes)
         self.catalogue_genes: dict[str, Gene] = {}
         for name, reach in upstream_reach.items():
-            row = by_name.loc[name] if name in by_name.index else by_tag.loc[name] if name in by_tag.index else None
-            if row is None:
+            if (row := known.get(name)) is None:
                 raise ValueError(f"catalogue gene {name!r} is not in the reference gene table")
             self.catalogue_genes[name] = Gene(name, int(row.start), int(row.end), row.strand,
                                               row.biotype == "protein_coding", reach, len(sequence))

@@ -23,7 +23,7 @@ import pandas as pd
 from genoflow.atomic import atomic_path
 from genoflow.refdata import DataError, Reference, coordinate_records
 from genoflow.report import DRUGS, CatalogueInfo
-from genoflow.resistance.annotate import annotator_for, event_range, normalise
+from genoflow.resistance.annotate import Gene, annotator_for, event_range, normalise
 
 SCHEMA_VERSION = "1"
 GRADES: dict[str, int] = {
@@ -69,7 +69,7 @@ class Catalogue:
     grades: pd.DataFrame  # name, gene, drug, grade, grade_text, comment
     records: pd.DataFrame  # pos, ref, alt, names
     genes: pd.DataFrame  # gene, start, end, strand, upstream: catalogued genes of the reference
-    sequence: str = field(repr=False, default="")
+    sequence: str = field(repr=False)
     derived: dict = field(default_factory=dict, repr=False)  # caches of values derived by other modules
     _by_name: dict[str, list[tuple[str, int, str, str]]] = field(default_factory=dict, repr=False)
 
@@ -89,11 +89,10 @@ class Catalogue:
 
     @cached_property
     def _gene_intervals(self) -> list[tuple[int, int, str]]:
-        out = []
-        for g in self.genes.itertuples(index=False):
-            lo, hi = (g.start - g.upstream, g.end) if g.strand == "+" else (g.start, g.end + g.upstream)
-            out.append((lo, hi, g.gene))
-        return sorted(out)
+        """(lo, hi, gene) of every catalogued gene body plus promoter, split where it wraps the origin."""
+        return sorted((lo, hi, g.gene) for g in self.genes.itertuples(index=False)
+                      for lo, hi in Gene(g.gene, g.start, g.end, g.strand, True, g.upstream,
+                                         len(self.sequence)).intervals())
 
     def gene_at(self, pos: int) -> str:
         """The catalogued gene whose body (or else promoter) holds pos; the nearest gene if none does."""

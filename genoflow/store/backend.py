@@ -59,6 +59,10 @@ class Commit:
     committed_at: str
     schema_version: int
 
+    @classmethod
+    def from_json(cls, payload: dict) -> "Commit":
+        return cls(payload["unit"], dict(payload["files"]), payload["committed_at"], int(payload["schema_version"]))
+
 
 class Store:
     """An analytical store at `url`; created (empty, current schema) on first use unless `create=False`,
@@ -114,18 +118,14 @@ class Store:
         out = []
         for path in sorted(self.fs.glob(self._path("_commits/*.json"))):
             name = path.rsplit("/", 1)[-1][: -len(".json")]
-            payload = self._read_json(f"_commits/{name}.json")
-            out.append(Commit(payload["unit"], dict(payload["files"]), payload["committed_at"],
-                              int(payload["schema_version"])))
+            out.append(Commit.from_json(self._read_json(f"_commits/{name}.json")))
         return sorted(out, key=lambda c: (c.unit == DERIVED, c.unit))
 
     def commit_for(self, unit: str) -> Commit | None:
         relative = f"_commits/{_commit_name(unit)}.json"
         if not self.fs.exists(self._path(relative)):
             return None
-        payload = self._read_json(relative)
-        return Commit(payload["unit"], dict(payload["files"]), payload["committed_at"],
-                      int(payload["schema_version"]))
+        return Commit.from_json(self._read_json(relative))
 
     def write_part(self, table: str, unit: str, data: pa.Table) -> str:
         """Write one new (not yet live) Parquet file for `table`; returns its path relative to the root."""

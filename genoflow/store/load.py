@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from genoflow.report import Report
-from genoflow.store.backend import Store, StoreError, check_batch_id
+from genoflow.store.backend import Commit, Store, StoreError, check_batch_id
 from genoflow.store.schema import BATCH_TABLES
 
 Interval = tuple[int, int]
@@ -63,8 +63,7 @@ def load_batch(store: Store, batch_id: str, reports: Sequence[Report],
     tables = batch_tables(store, batch_id, reports, patient_ids or {}, masks or {}, metadata or {})
     with store.writer():
         previous = store.commit_for(batch_id)
-        existing = _read_artifacts(store, previous.files.get("artifacts") if previous else None)
-        tables["artifacts"] = merge_artifacts(existing, batch_id, artifacts or [])
+        tables["artifacts"] = _merged_artifacts(store, previous, batch_id, artifacts or [])
         write_tables_and_commit(store, batch_id, tables)
     return LoadResult(batch_id, {name: table.num_rows for name, table in tables.items()},
                       replaced=previous is not None and "samples" in previous.files)
@@ -77,8 +76,7 @@ def record_artifacts(store: Store, batch_id: str, rows: Sequence[ArtifactRow]) -
     store.require_current_schema()
     with store.writer():
         previous = store.commit_for(batch_id)
-        existing = _read_artifacts(store, previous.files.get("artifacts") if previous else None)
-        merged = merge_artifacts(existing, batch_id, rows)
+        merged = _merged_artifacts(store, previous, batch_id, rows)
         write_tables_and_commit(store, batch_id, {"artifacts": merged}, keep=previous.files if previous else {})
     return merged.num_rows
 
@@ -194,10 +192,10 @@ def batch_tables(store: Store, batch_id: str, reports: Sequence[Report], patient
 
 
 # -- artifacts -----------------------------------------------------------------------------------------
-def merge_artifacts(existing: pa.Table, batch_id: str, rows: Sequence[ArtifactRow]) -> pa.Table:
-    """Existing artifact rows updated with `rows` (merge by name; a new sha256 replaces the row)."""
+def _merged_artifacts(store: Store, previous: Commit | None, batch_id: str, rows: Sequence[ArtifactRow]) -> pa.Table:
+    """The batch's committed artifact rows updated with `rows` (merge by name; a new sha256 replaces the row)."""
     schema = BATCH_TABLES["artifacts"]
-    by_name: dict[str, dict] = {r["name"]: r for r in existing.to_pylist()}
+    by_name: dict[str, dict] = {r["name"]: r for r in _read_artifacts(store, previous).to_pylist()}
     now = _now()
     for row in rows:
         new = row.model_dump()
@@ -212,8 +210,9 @@ def merge_artifacts(existing: pa.Table, batch_id: str, rows: Sequence[ArtifactRo
     return pa.Table.from_pylist([by_name[name] for name in sorted(by_name)], schema=schema)
 
 
-def _read_artifacts(store: Store, relative: str | None) -> pa.Table:
+def _read_artifacts(store: Store, commit: Commit | None) -> pa.Table:
     schema = BATCH_TABLES["artifacts"]
+    relative = commit.files.get("artifacts") if commit else None
     if relative is None:
         return schema.empty_table()
     with store.fs.open(store._path(relative), "rb") as handle:
