@@ -42,8 +42,8 @@ _PINNING_QUERY = {"token-env": "token_env", "gateway": "gateway", "origin": "ori
 def open_backend(url: str, **options: Any) -> PinBackend:
     """The backend named by `url`; keyword options override URL query values.
 
-    Options: kubo — timeout, pin_timeout, retries, backoff; pinning — token_env, gateway, origins,
-    timeout, pin_timeout, poll_interval, retries, backoff. PinError for an unknown scheme or option.
+    Options: kubo — timeout, pin_timeout, attempts, backoff; pinning — token_env, gateway, origins,
+    timeout, pin_timeout, poll_interval, attempts, backoff (`attempts` counts tries in all, the first included). PinError for an unknown scheme or option.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or not rest:
@@ -53,10 +53,10 @@ def open_backend(url: str, **options: Any) -> PinBackend:
             if options:
                 raise TypeError(f"unexpected options {sorted(options)}")
             return LocalBackend(rest)
-        if "retries" in options or "backoff" in options:
+        if "attempts" in options or "backoff" in options:
             defaults = RetryPolicy()
             options["retry"] = RetryPolicy(
-                attempts=int(options.pop("retries", defaults.attempts)), backoff=float(options.pop("backoff", defaults.backoff))
+                attempts=int(options.pop("attempts", defaults.attempts)), backoff=float(options.pop("backoff", defaults.backoff))
             )
         if scheme in ("kubo+http", "kubo+https"):
             return KuboBackend(f"{scheme[5:]}://{rest}", **options)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import secrets
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +49,6 @@ class AnchorBackendLike(Protocol):
 
 
 @dataclass(frozen=True)
-class PinRetry:
-    """`attempts` tries per pin, sleeping `backoff * 2**i` seconds between them."""
-
-    attempts: int = 3
-    backoff: float = 1.0
-
-
-@dataclass(frozen=True)
 class Prepared:
     """A sample ready to pin: its bundle, the bytes to pin, and its salted leaf."""
 
@@ -69,7 +60,7 @@ class Prepared:
 
 def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None = None, *,
                   pin_backend: PinBackend, anchor_backend: AnchorBackendLike, store: Any = None,
-                  encrypt: bool = False, patient_ids: Iterable[str] = (), retry: PinRetry = PinRetry(),
+                  encrypt: bool = False, patient_ids: Iterable[str] = (),
                   allow_new_root: bool = False) -> list[Receipt]:
     """Publish the reports of `outdir` (or `reports`, whose VCFs sit in `outdir`) as batch `batch_id`.
 
@@ -105,10 +96,10 @@ def publish_batch(outdir: Path, batch_id: str, reports: Sequence[Report] | None 
     for item in prepared:
         write_atomic(outdir / item.bundle.name, item.bundle.data)
 
-    cids = [_pin(pin_backend, item.pinned, item.bundle.name + (".enc" if key else ""), retry) for item in prepared]
+    cids = [_pin(pin_backend, item.pinned, item.bundle.name + (".enc" if key else "")) for item in prepared]
     manifest = _manifest_bytes(batch_id, schema_version, tree, cids, encrypted=key is not None)
     write_atomic(state / MANIFEST_FILE, manifest)
-    manifest_cid = _pin(pin_backend, manifest, f"{batch_id}.manifest.json", retry)
+    manifest_cid = _pin(pin_backend, manifest, f"{batch_id}.manifest.json")
     record = _anchor_once(anchor_backend, tree, schema_version, manifest_cid)
     anchor = AnchorInfo(backend=backend_label(anchor_backend), contract_id=record.contract_id,
                         registrant=record.registrant or None, txid=record.txid or None,
@@ -187,20 +178,13 @@ def _salts(path: Path, sample_ids: list[str]) -> dict[str, bytes]:
         raise PublishError(f"{path}: a salt is not hex") from None
 
 
-def _pin(backend: PinBackend, data: bytes, filename: str, retry: PinRetry) -> str:
-    last: Exception | None = None
-    for attempt in range(retry.attempts):
-        try:
-            return backend.add(data, filename=filename)
-        except PinError as exc:
-            last = exc
-            if attempt + 1 < retry.attempts:
-                pause = retry.backoff * 2 ** attempt
-                log.warning("pinning %s failed (%s); retry %d/%d in %.1fs", filename, exc, attempt + 1,
-                            retry.attempts - 1, pause)
-                time.sleep(pause)
-    raise PublishError(f"pinning {filename} to {backend.url} failed after {retry.attempts} attempts: {last}. "
-                       "Nothing was anchored; run `genoflow publish OUTDIR` again once the node is up.")
+def _pin(backend: PinBackend, data: bytes, filename: str) -> str:
+    """Pin one file; the backend retries transient failures itself (bounded), and the Prefect task retries the step."""
+    try:
+        return backend.add(data, filename=filename)
+    except PinError as exc:
+        raise PublishError(f"pinning {filename} to {backend.url} failed: {exc}. "
+                           "Nothing was anchored; run `genoflow publish OUTDIR` again once the node is up.") from None
 
 
 def _manifest_bytes(batch_id: str, schema_version: str, tree: MerkleTree, cids: list[str], *, encrypted: bool) -> bytes:
@@ -273,4 +257,4 @@ def _record(store: Any, batch_id: str, outdir: Path, receipts: list[Receipt], ma
 
 
 
-__all__ = ["PinRetry", "PublishError", "backend_label", "publish_batch"]
+__all__ = ["PublishError", "backend_label", "publish_batch"]

@@ -16,7 +16,7 @@ KIB = 1024
 
 @pytest.fixture(scope="module")
 def kubo(ipfs_node) -> KuboBackend:
-    backend = open_backend(f"kubo+{ipfs_node.url}", retries=2, backoff=0.05)
+    backend = open_backend(f"kubo+{ipfs_node.url}", attempts=2, backoff=0.05)
     assert isinstance(backend, KuboBackend)
     return backend
 

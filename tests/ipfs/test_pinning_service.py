@@ -134,7 +134,7 @@ def test_pin_that_never_completes_gives_up_after_pin_timeout(service) -> None:
 def test_transient_503s_are_retried(service) -> None:
     fake, base = service
     fake.unavailable = 2
-    backend(base, retries=3).pin(cid_of(b"x"))
+    backend(base, attempts=3).pin(cid_of(b"x"))
     assert len(fake.pins) == 1
 
 
@@ -142,7 +142,7 @@ def test_retries_are_bounded(service) -> None:
     fake, base = service
     fake.unavailable = 10
     with pytest.raises(PinError, match="failed after 2 attempts: HTTP 503"):
-        backend(base, retries=2).pin(cid_of(b"x"))
+        backend(base, attempts=2).pin(cid_of(b"x"))
 
 
 def test_wrong_token_is_rejected_and_never_shown(service, monkeypatch, caplog) -> None:
@@ -167,7 +167,7 @@ def test_service_down_names_the_url(service) -> None:
     _, base = service
     down = "http://127.0.0.1:9"  # discard port: nothing listens
     with pytest.raises(PinError, match=r"pinning\+http://127.0.0.1:9/api failed after 2 attempts: ConnectError"):
-        backend(down, retries=2).pin(cid_of(b"x"))
+        backend(down, attempts=2).pin(cid_of(b"x"))
 
 
 def test_cat_through_the_gateway_checks_content_against_the_cid(service) -> None:

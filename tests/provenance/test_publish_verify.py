@@ -11,7 +11,7 @@ from genoflow.anchor.base import AlreadyAnchored
 from genoflow.ipfs import cid_of, open_backend
 from genoflow.provenance.bundle import BundleError, bundle_from_report_file
 from genoflow.provenance.crypto import is_sealed, load_key, open_sealed
-from genoflow.provenance.publish import PinRetry, PublishError, publish_batch
+from genoflow.provenance.publish import PublishError, publish_batch
 from genoflow.provenance.receipt import Receipt
 from genoflow.provenance.verify import load_target, verify_sample
 from genoflow.store import Store, StoreError
@@ -234,10 +234,10 @@ def test_a_bundle_naming_a_patient_is_refused_before_anything_is_pinned(tmp_path
 def test_node_down_fails_clearly_then_the_batch_is_republished(tmp_path, ipfs, counting):
     outdir = tmp_path / "B8"
     make_batch(outdir, "B8", 3)
-    down = open_backend("kubo+http://127.0.0.1:9", retries=1, timeout=0.5)
-    with pytest.raises(PublishError, match=r"pinning B8-S001.bundle.tar to kubo\+http://127.0.0.1:9 failed after 2 "
-                                           r"attempts.*Nothing was anchored") as failed:
-        publish(outdir, down, counting, retry=PinRetry(attempts=2, backoff=0))
+    down = open_backend("kubo+http://127.0.0.1:9", attempts=2, backoff=0, timeout=0.5)
+    with pytest.raises(PublishError, match=r"pinning B8-S001.bundle.tar to kubo\+http://127.0.0.1:9 failed: .* "
+                                           r"failed after 2 attempts.*Nothing was anchored") as failed:
+        publish(outdir, down, counting)
     assert "publish OUTDIR" in str(failed.value) and counting.anchors == 0
     receipts = publish(outdir, ipfs, counting)
     assert counting.anchors == 1 and all(check(outdir / f"{r.sample_id}.report.json", counting, ipfs).ok for r in receipts)
