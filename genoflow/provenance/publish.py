@@ -256,5 +256,4 @@ def _record(store: Any, batch_id: str, outdir: Path, receipts: list[Receipt], ma
     record_artifacts(store, batch_id, rows)
 
 
-
 __all__ = ["PublishError", "backend_label", "publish_batch"]
