@@ -45,16 +45,21 @@ def data_fetch(
     data_dir: Path | None = typer.Option(None, help="data cache (default: GENOFLOW_DATA_DIR)"),
     force: bool = typer.Option(False, help="fetch again even when cached files verify"),
 ) -> None:
-    """Download (or copy from --mirror) every manifest file, check sha256, build indexes."""
+    """Download (or copy from --mirror) every manifest file, check sha256, build indexes and catalogues."""
     from genoflow import refdata
+    from genoflow.resistance.catalogue import VERSIONS, CatalogueError, load_catalogue
 
     target = get_settings(data_dir=data_dir).data_dir
     try:
         origins = refdata.fetch(target, mirror=mirror, force=force)
-    except refdata.DataError as exc:
+        reference = refdata.Reference(target)
+        for version in VERSIONS:  # built once here rather than by the first batch's samples on first use
+            load_catalogue(reference, version)
+    except (refdata.DataError, CatalogueError) as exc:
         raise typer.Exit(_fail(str(exc)))
     for name, origin in origins.items():
         typer.echo(f"{name}\t{origin}")
+    typer.echo(f"catalogues ready: {', '.join(VERSIONS)}")
     typer.echo(f"reference data ready in {target}")
 
 

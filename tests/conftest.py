@@ -4,6 +4,7 @@ temporary Prefect server per session."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def reference() -> refdata.Reference:
     """The real H37Rv reference, annotation and catalogues, fetched once per machine from the mirror."""
     refdata.fetch(TEST_DATA_DIR, mirror=MIRROR)
     return refdata.Reference(TEST_DATA_DIR)
+
+
+@pytest.fixture
+def fresh_data_dir(reference: refdata.Reference, tmp_path: Path) -> Path:
+    """A fetched data directory whose catalogue Parquet is not built yet: large files linked to the session's,
+    small ones (the fetch stamp, tables) copied so that writing them leaves the session's untouched."""
+    fresh = tmp_path / "data"
+    fresh.mkdir()
+    for source in reference.data_dir.iterdir():
+        if source.name.startswith("catalogue-"):
+            continue
+        if source.stat().st_size > 1 << 20:
+            (fresh / source.name).symlink_to(source.resolve())
+        else:
+            shutil.copy(source, fresh / source.name)
+    return fresh
 
 
 @pytest.fixture(scope="session")

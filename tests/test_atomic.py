@@ -46,13 +46,9 @@ def test_mode_is_exact(tmp_path: Path) -> None:
     assert stat.S_IMODE(write_atomic(tmp_path / "r.json", "{}").stat().st_mode) == 0o644
 
 
-def test_samples_building_the_catalogue_cache_at_once(reference: refdata.Reference, tmp_path: Path) -> None:
+def test_samples_building_the_catalogue_cache_at_once(reference: refdata.Reference, fresh_data_dir: Path) -> None:
     """Three samples assessed concurrently on a fresh data directory each build and rename their own Parquet."""
-    fresh = tmp_path / "data"
-    fresh.mkdir()
-    for source in reference.data_dir.iterdir():
-        if not source.name.startswith("catalogue-"):
-            (fresh / source.name).symlink_to(source.resolve())
+    fresh = fresh_data_dir
     ref = refdata.Reference(fresh)
     with ThreadPoolExecutor(3) as pool:
         catalogues = list(pool.map(lambda _: load_catalogue(ref, "who2023"), range(3)))

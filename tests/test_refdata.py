@@ -53,3 +53,19 @@ def test_fasta_is_derived_from_genbank_when_mirror_lacks_it(tmp_path: Path, mirr
     assert refdata.content_sha256(derived) == next(
         e.content_sha256 for e in refdata.load_manifest() if e.file == derived.name
     )
+
+
+def test_cli_fetch_builds_every_catalogue_once(fresh_data_dir: Path, mirror: Path) -> None:
+    """`genoflow data fetch` leaves the catalogues built, so a batch's samples never build them on first use."""
+    from typer.testing import CliRunner
+
+    from genoflow.cli import app
+    from genoflow.resistance.catalogue import SCHEMA_VERSION, VERSIONS
+
+    result = CliRunner().invoke(app, ["data", "fetch", "--mirror", str(mirror), "--data-dir", str(fresh_data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "catalogues ready: " + ", ".join(VERSIONS) in result.output
+    built = sorted(p.name for p in fresh_data_dir.glob("catalogue-*.parquet"))
+    assert built == sorted(f"catalogue-{v}-s{SCHEMA_VERSION}.{part}.parquet" for v in VERSIONS
+                           for part in ("grades", "records"))
+    assert all(line.endswith("\tcached") for line in result.output.splitlines() if "\t" in line)
