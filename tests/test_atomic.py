@@ -48,11 +48,10 @@ def test_mode_is_exact(tmp_path: Path) -> None:
 
 def test_samples_building_the_catalogue_cache_at_once(reference: refdata.Reference, fresh_data_dir: Path) -> None:
     """Three samples assessed concurrently on a fresh data directory each build and rename their own Parquet."""
-    fresh = fresh_data_dir
-    ref = refdata.Reference(fresh)
+    ref = refdata.Reference(fresh_data_dir)
     with ThreadPoolExecutor(3) as pool:
         catalogues = list(pool.map(lambda _: load_catalogue(ref, "who2023"), range(3)))
     assert {len(c.grades) for c in catalogues} == {len(load_catalogue(reference, "who2023").grades)}
-    assert sorted(p.name for p in fresh.glob("catalogue-*")) == [
+    assert sorted(p.name for p in fresh_data_dir.glob("catalogue-*")) == [
         f"catalogue-who2023-s{SCHEMA_VERSION}.grades.parquet", f"catalogue-who2023-s{SCHEMA_VERSION}.records.parquet"]
-    assert not [p.name for p in fresh.iterdir() if p.name.endswith(".tmp")]
+    assert not [p.name for p in fresh_data_dir.iterdir() if p.name.endswith(".tmp")]

@@ -43,7 +43,8 @@ def open_backend(url: str, **options: Any) -> PinBackend:
     """The backend named by `url`; keyword options override URL query values.
 
     Options: kubo — timeout, pin_timeout, attempts, backoff; pinning — token_env, gateway, origins,
-    timeout, pin_timeout, poll_interval, attempts, backoff (`attempts` counts tries in all, the first included). PinError for an unknown scheme or option.
+    timeout, pin_timeout, poll_interval, attempts, backoff (`attempts` counts every try, the first included).
+    PinError for an unknown scheme or option.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or not rest:
